@@ -1,0 +1,5 @@
+# name:folder — every .c in the folder builds build/bin/<name>.
+PROGRAM_LIST := \
+	alluse:tools/alluse \
+	alluse-shm:tools/alluse-shm \
+	alluse-bench:bench

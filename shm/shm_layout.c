@@ -1,0 +1,35 @@
+#include "shm/shm_layout.h"
+
+const char *shm_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case SHM_KIND_INSTRUMENTS:
+		return "instruments";
+	case SHM_KIND_BOARD:
+		return "board";
+	case SHM_KIND_RING:
+		return "ring";
+	case SHM_KIND_COUNTERS:
+		return "counters";
+	case SHM_KIND_HISTS:
+		return "hists";
+	default:
+		return "unknown";
+	}
+}
+
+const char *shm_role_name(uint32_t role)
+{
+	switch (role) {
+	case SHM_ROLE_NONE:
+		return "-";
+	case SHM_ROLE_QUOTES:
+		return "quotes";
+	case SHM_ROLE_EVENTS:
+		return "events";
+	case SHM_ROLE_SCRATCH:
+		return "scratch";
+	default:
+		return "unknown";
+	}
+}
