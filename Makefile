@@ -62,10 +62,13 @@ endef
 -include build.programs.mk
 $(foreach p,$(PROGRAM_LIST),$(eval $(call PROGRAM,$(word 1,$(subst :, ,$(p))),$(word 2,$(subst :, ,$(p))))))
 
-TEST_SRCS := $(wildcard tests/*/test_*.c)
+TEST_SRCS := $(filter-out tests/support/%,$(wildcard tests/*/test_*.c))
 TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 TEST_SUPPORT := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+
+# keep intermediate objects (test support, programs) between links
+.SECONDARY:
 
 .PHONY: all test bench run install clean deps format format-check fuzz
 all: $(PROGRAMS)

@@ -101,8 +101,12 @@ uint64_t shm_pid_start_ticks(uint32_t pid)
 		return 0;
 	unsigned long long ticks = 0;
 	int field = 2;
-	for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " ")) {
-		if (++field == 22) {
+	char *save = NULL;
+	for (char *tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		++field;
+		if (field == 3 && (tok[0] == 'Z' || tok[0] == 'X'))
+			return 0; /* a zombie (dead, not yet reaped) owner is gone */
+		if (field == 22) {
 			ticks = strtoull(tok, NULL, 10);
 			break;
 		}

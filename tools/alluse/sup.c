@@ -1,0 +1,105 @@
+#include "tools/alluse/sup.h"
+
+#include "rt/rt_atomic.h"
+#include "rt/rt_clock.h"
+#include "rt/rt_cpu.h"
+#include "rt/rt_log.h"
+#include "rt/rt_proc.h"
+#include "rt/rt_signal.h"
+#include "shm/shm_counters.h"
+#include "shm/shm_instance.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SUP_MAX_PROCS 80
+
+/* Directory of the running binary: children are the sibling programs. */
+static void bin_dir(const char *argv0, char *out, size_t n)
+{
+	char self[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len > 0) {
+		self[len] = '\0';
+	} else {
+		snprintf(self, sizeof(self), "%s", argv0);
+	}
+	snprintf(out, n, "%s", dirname(self));
+}
+
+/* The children the configuration asks for. Later processes append here. */
+static int plan_children(const struct rt_config *cfg, const char *dir, struct rt_proc *procs,
+			 int *n, struct rt_err *err)
+{
+	(void)cfg;
+	(void)dir;
+	(void)procs;
+	(void)err;
+	*n = 0;
+	return 0;
+}
+
+int sup_run(const struct rt_config *cfg, const char *argv0, int keep, int takeover)
+{
+	rt_log_init("supervisor", cfg->log_level);
+	rt_signal_install();
+	struct rt_err err = {0};
+	struct shm_segment seg;
+	int rc = shm_instance_create(&seg, cfg, takeover, &err);
+	if (rc) {
+		rt_log_error("cannot create the segment", "instance=%s reason=\"%s\"", cfg->instance,
+			     err.msg);
+		return rc;
+	}
+	rt_log_info("segment ready", "instance=%s path=%s bytes=%llu regions=%u instruments=%u",
+		    cfg->instance, seg.path, (unsigned long long)seg.size, seg.hdr->region_count,
+		    cfg->ninstruments);
+
+	struct shm_counters cs;
+	shm_counters_attach(&cs, shm_segment_region(&seg, shm_segment_find_name(&seg, "supervisor")));
+	uint64_t *c_restarts = shm_counters_get_or_add(&cs, "process.restarts");
+	uint64_t *c_uptime = shm_counters_get_or_add(&cs, "uptime.s");
+
+	char dir[PATH_MAX];
+	bin_dir(argv0, dir, sizeof(dir));
+	static struct rt_proc procs[SUP_MAX_PROCS];
+	int nprocs = 0;
+	rc = plan_children(cfg, dir, procs, &nprocs, &err);
+	for (int i = 0; i < nprocs && !rc; i++)
+		rc = rt_proc_start(&procs[i], &err);
+	if (rc) {
+		rt_log_error("cannot start the processes", "reason=\"%s\"", err.msg);
+		rt_proc_stop_all(procs, nprocs, 2000);
+		goto out;
+	}
+
+	uint64_t t0 = rt_clock_now_ns();
+	while (!rt_signal_stop_requested()) {
+		uint64_t now = rt_clock_now_ns();
+		/* single writer of the heartbeat word: this process */
+		rt_store_rel_u64(&seg.hdr->supervisor_heartbeat_ns, now);
+		rt_store_rlx_u64(c_uptime, (now - t0) / 1000000000ull);
+		rt_proc_reap(procs, nprocs, 0);
+		rt_proc_restart_due(procs, nprocs, now);
+		uint64_t restarts = 0;
+		for (int i = 0; i < nprocs; i++)
+			restarts += procs[i].restarts;
+		rt_store_rlx_u64(c_restarts, restarts);
+		rt_clock_sleep_ns(50000000);
+	}
+	rt_log_info("stopping", "signal=%d", rt_signal_stop_requested());
+	rt_proc_stop_all(procs, nprocs, 3000);
+out:
+	shm_segment_detach(&seg);
+	if (!keep) {
+		shm_segment_unlink(cfg->instance, NULL);
+		rt_log_info("segment removed", "instance=%s", cfg->instance);
+	} else {
+		rt_log_info("segment kept", "instance=%s", cfg->instance);
+	}
+	return rc;
+}
