@@ -15,6 +15,9 @@ int shm_instance_plan(struct shm_plan *plan, const struct rt_config *cfg, struct
 				cfg->shm.max_instruments, err);
 	rc = rc ?: shm_plan_add(plan, SHM_KIND_BOARD, SHM_ROLE_NONE, 0, "board",
 				cfg->shm.max_instruments, err);
+	rc = rc ?: shm_plan_add(plan, SHM_KIND_CLOCK, SHM_ROLE_NONE, 0, "clock", 1, err);
+	rc = rc ?: shm_plan_add(plan, SHM_KIND_ATR, SHM_ROLE_NONE, 0, "atr", cfg->shm.max_instruments,
+				err);
 	for (uint32_t i = 0; i < cfg->workers.count && !rc; i++) {
 		snprintf(name, sizeof(name), "quotes.%u", i);
 		rc = shm_plan_add(plan, SHM_KIND_RING, SHM_ROLE_QUOTES, i, name,

@@ -6,6 +6,8 @@
  * Regions, in directory order:
  *   instruments            instrument directory (shm.max_instruments)
  *   board                  quote board (shm.max_instruments slots)
+ *   clock                  the shared clock (live wall time or replay time)
+ *   atr                    daily ATR per instrument id (shm.max_instruments)
  *   quotes.<i>             quote ring feeder -> worker i (shm.quote_ring_capacity)
  *   events.<i>             event ring worker i -> side processes (shm.event_ring_capacity)
  *   counters: supervisor, feeder, worker.<i>    (one owner each)

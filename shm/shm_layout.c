@@ -13,6 +13,10 @@ const char *shm_kind_name(uint32_t kind)
 		return "counters";
 	case SHM_KIND_HISTS:
 		return "hists";
+	case SHM_KIND_CLOCK:
+		return "clock";
+	case SHM_KIND_ATR:
+		return "atr";
 	default:
 		return "unknown";
 	}

@@ -54,7 +54,9 @@ enum shm_kind {
 	SHM_KIND_RING = 3,        /* SPSC ring; writer: see entry name/role */
 	SHM_KIND_COUNTERS = 4,    /* one owner's counters; writer: that owner */
 	SHM_KIND_HISTS = 5,       /* one owner's latency histograms; writer: that owner */
-	SHM_KIND_MAX = 5,
+	SHM_KIND_CLOCK = 6,       /* the shared clock; writer: feeder */
+	SHM_KIND_ATR = 7,         /* daily ATR per instrument; writer: the ATR job */
+	SHM_KIND_MAX = 7,
 };
 
 /* Ring roles (dir entry .role for SHM_KIND_RING; index = worker id). */

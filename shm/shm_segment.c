@@ -3,7 +3,9 @@
 #include "rt/rt_atomic.h"
 #include "rt/rt_clock.h"
 #include "rt/rt_log.h"
+#include "shm/shm_atr.h"
 #include "shm/shm_board.h"
+#include "shm/shm_clock.h"
 #include "shm/shm_counters.h"
 #include "shm/shm_hists.h"
 #include "shm/shm_instr.h"
@@ -55,6 +57,10 @@ static uint64_t region_size_for(uint32_t kind, uint64_t cap)
 		return cap && cap <= 65536 ? shm_counters_region_size((uint32_t)cap) : 0;
 	case SHM_KIND_HISTS:
 		return cap && cap <= 1024 ? shm_hists_region_size((uint32_t)cap) : 0;
+	case SHM_KIND_CLOCK:
+		return shm_clock_region_size(0);
+	case SHM_KIND_ATR:
+		return cap && cap <= (1u << 24) ? shm_atr_region_size((uint32_t)cap) : 0;
 	default:
 		return 0;
 	}
@@ -141,6 +147,10 @@ static int init_region(uint8_t *base, const struct shm_dir_entry *e, uint64_t pa
 		return shm_counters_init(r, e->size, (uint32_t)param, err);
 	case SHM_KIND_HISTS:
 		return shm_hists_init(r, e->size, (uint32_t)param, err);
+	case SHM_KIND_CLOCK:
+		return shm_clock_init(r, e->size, 0, err);
+	case SHM_KIND_ATR:
+		return shm_atr_init(r, e->size, (uint32_t)param, err);
 	default:
 		return rt_err_set(err, -EINVAL, "unknown region kind %u", e->kind);
 	}
@@ -308,6 +318,10 @@ static int check_region(const uint8_t *base, const struct shm_dir_entry *e, stru
 		return shm_counters_check(r, e->size, err);
 	case SHM_KIND_HISTS:
 		return shm_hists_check(r, e->size, err);
+	case SHM_KIND_CLOCK:
+		return shm_clock_check(r, e->size, err);
+	case SHM_KIND_ATR:
+		return shm_atr_check(r, e->size, err);
 	default:
 		return rt_err_set(err, -EBADMSG, "unknown kind %u", e->kind);
 	}

@@ -1,0 +1,104 @@
+/*
+ * rt_config.h — the configuration: a YAML file bound to struct rt_config.
+ *
+ * Start-up sequence of every program:
+ *
+ *	struct rt_config c;
+ *	struct rt_err err = {0};
+ *	rt_config_defaults(&c);                     // compiled-in values
+ *	if (rt_config_load_default(&c, &err) ||     // config/alluse.yaml, embedded
+ *	    (path && rt_config_load_file(&c, path, &err))) {
+ *		fprintf(stderr, "alluse: %s\n", err.msg);   // and refuse to start
+ *		exit(2);
+ *	}
+ *
+ * A file is applied ON TOP of what is already in the struct: keys it names replace
+ * their values (a list replaces the whole list), every other key keeps its value,
+ * so an overlay is just a second load. A load is all or nothing: on error the
+ * struct is left exactly as it was.
+ *
+ * The schema (key paths, types, ranges, defaults' help) is a table in rt_config.c;
+ * adding a key is adding a row there plus a field here. docs/config.md lists every
+ * key. Errors name the file, the line, the key and what is allowed, e.g.
+ *   config/alluse.yaml:7: key 'shm.quote_ring_capacity': 1000 is not a power of two
+ *   (allowed: power of two in 64..16777216)
+ *
+ * Cold path only; the loader allocates while parsing and frees before returning.
+ * Not thread-safe per struct (one loader at a time); no global state.
+ */
+#ifndef RT_CONFIG_H
+#define RT_CONFIG_H
+
+#include "rt/rt_err.h"
+#include "rt/rt_idle.h"
+#include "rt/rt_log.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define RT_CONFIG_INSTANCE_MAX 32u /* bytes with the NUL: 1..31 characters */
+#define RT_CONFIG_TICKER_MAX 16u /* bytes with the NUL: 1..15 characters */
+#define RT_CONFIG_INSTRUMENTS_MAX 256u
+#define RT_CONFIG_WORKERS_MAX 64u
+#define RT_CONFIG_FILE_MAX (1u << 20) /* larger files are refused (-EFBIG) */
+
+/* Plain process memory (not shared): bool and enum are fine here. */
+struct rt_config_shm {
+	uint32_t mode; /* segment file mode, e.g. 0600 */
+	uint32_t max_instruments; /* 1..1048576 */
+	uint32_t quote_ring_capacity; /* power of two in 64..16777216 */
+	uint32_t event_ring_capacity; /* power of two in 64..16777216 */
+	bool huge_pages;
+	bool mlock;
+};
+
+struct rt_config_feeder {
+	int32_t cpu; /* -1..1023, -1 = not pinned */
+};
+
+struct rt_config_workers {
+	uint32_t count; /* 1..64 */
+	uint32_t ncpus; /* 0 (no pinning) or == count */
+	int32_t cpus[RT_CONFIG_WORKERS_MAX]; /* -1..1023 each, -1 = that worker not pinned */
+	enum rt_idle_kind idle;
+	int32_t fifo_priority; /* 0 = SCHED_OTHER, 1..99 = SCHED_FIFO */
+};
+
+struct rt_config {
+	char instance[RT_CONFIG_INSTANCE_MAX]; /* [A-Za-z0-9_-]+ */
+	enum rt_log_level log_level;
+	struct rt_config_shm shm;
+	struct rt_config_feeder feeder;
+	struct rt_config_workers workers;
+	uint32_t ninstruments;
+	char instruments[RT_CONFIG_INSTRUMENTS_MAX][RT_CONFIG_TICKER_MAX]; /* [A-Z0-9.]+ */
+};
+
+/* The compiled-in defaults (the same values as config/alluse.yaml). Zeroes the
+ * whole struct first, so two configs with equal settings compare equal with memcmp. */
+void rt_config_defaults(struct rt_config *c);
+
+/* Apply YAML text of len bytes (need not be NUL-terminated) on top of c. name is
+ * what errors call the source ("config/alluse.yaml"). Returns 0; -EINVAL for
+ * anything wrong with the text (syntax, unknown or repeated key, wrong type, value
+ * out of range, inconsistent keys, empty text), -ENOMEM. On error c is unchanged
+ * and err says "name:line: key 'k': what is wrong (allowed: ...)". */
+int rt_config_load_string(struct rt_config *c, const char *text, size_t len, const char *name,
+                          struct rt_err *err);
+
+/* Read path (at most RT_CONFIG_FILE_MAX bytes) and apply it like load_string.
+ * Also -errno when it cannot be opened or read ("cannot open 'x.yaml': No such file
+ * or directory"), -EISDIR, -EFBIG. */
+int rt_config_load_file(struct rt_config *c, const char *path, struct rt_err *err);
+
+/* Apply the embedded copy of config/alluse.yaml (linked in as alluse_default_config);
+ * errors call it "<embedded config/alluse.yaml>". */
+int rt_config_load_default(struct rt_config *c, struct rt_err *err);
+
+/* Print the effective configuration as YAML that loads back to the same struct
+ * (`alluse config show`). Returns 0 or -EIO if the stream failed. */
+int rt_config_dump(const struct rt_config *c, FILE *out);
+
+#endif
