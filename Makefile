@@ -8,6 +8,7 @@
 #   make deps                 apt-get install the Debian packages (root)
 #   make format-check | format | fuzz | clean
 
+.DEFAULT_GOAL := all
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 PREFIX   ?= /usr/local

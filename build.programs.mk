@@ -2,4 +2,5 @@
 PROGRAM_LIST := \
 	alluse:tools/alluse \
 	alluse-shm:tools/alluse-shm \
+	alluse-feed:feeders/alluse-feed \
 	alluse-bench:bench

@@ -11,6 +11,7 @@
 #include "rt/rt_config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ enum cfg_type {
 	CFG_MODE, /* uint32_t file mode, written in octal */
 	CFG_STR_LIST, /* char[max_items][size] + uint32_t count */
 	CFG_INT_LIST, /* intN_t[max_items] + uint32_t count, each smin..smax */
+	CFG_DOUBLE, /* double, finite, dmin..dmax */
 };
 
 #define CFG_POW2 0x1u /* integers: must be a power of two */
@@ -52,6 +54,7 @@ struct cfg_key {
 	enum cfg_type type;
 	uint32_t flags;
 	int64_t smin, smax; /* CFG_INT, CFG_INT_LIST items */
+	double dmin, dmax; /* CFG_DOUBLE */
 	uint64_t umin, umax; /* CFG_UINT; CFG_STR and CFG_STR_LIST items: length */
 	const char *const *names; /* CFG_ENUM, value order, NULL-terminated */
 	const char *charset; /* CFG_STR*: every allowed byte */
@@ -87,6 +90,10 @@ struct cfg_key {
 		.path = p, .type = CFG_STR, .umin = lo, .umax = FSIZE(f) - 1, .charset = cs,       \
 		.charset_desc = csd, FIELD(f)                                                      \
 	}
+#define KEY_DOUBLE(p, f, lo, hi, nt)                                                               \
+	{                                                                                          \
+		.path = p, .type = CFG_DOUBLE, .dmin = lo, .dmax = hi, .note = nt, FIELD(f)        \
+	}
 #define KEY_ENUM(p, f, nm)                                                                         \
 	{                                                                                          \
 		.path = p, .type = CFG_ENUM, .names = nm, FIELD(f)                                 \
@@ -111,6 +118,10 @@ struct cfg_key {
 
 static const char *const log_level_names[] = {"debug", "info", "warn", "error", NULL};
 static const char *const idle_names[] = {"spin", "backoff", "block", NULL};
+static const char *const source_names[] = {"synthetic", "replay", "udp", "none", NULL};
+_Static_assert(RT_FEED_SYNTHETIC == 0 && RT_FEED_REPLAY == 1 && RT_FEED_UDP == 2 && RT_FEED_NONE == 3,
+               "source_names in enum order");
+#define PATHCHARS UPPER LOWER DIGITS "/._-+@:~ "
 _Static_assert(RT_LOG_DEBUG == 0 && RT_LOG_INFO == 1 && RT_LOG_WARN == 2 && RT_LOG_ERROR == 3,
                "log_level_names in enum order");
 _Static_assert(RT_IDLE_SPIN == 0 && RT_IDLE_BACKOFF == 1 && RT_IDLE_BLOCK == 2,
@@ -127,6 +138,31 @@ static const struct cfg_key keys[] = {
         KEY_BOOL("shm.huge_pages", shm.huge_pages),
         KEY_BOOL("shm.mlock", shm.mlock),
         KEY_INT("feeder.cpu", feeder.cpu, -1, 1023, "-1 = not pinned"),
+        KEY_ENUM("feeder.source", feeder.source, source_names),
+        KEY_ENUM("feeder.idle", feeder.idle, idle_names),
+        KEY_DOUBLE("feeder.speed", feeder.speed, 0.0, 1e6, "1 = real time, 0 = as fast as possible"),
+        {.path = "feeder.replay_file", .type = CFG_STR, .umin = 0,
+         .umax = RT_CONFIG_PATH_MAX - 1, .charset = PATHCHARS,
+         .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space", FIELD(feeder.replay_file)},
+        KEY_BOOL("feeder.auto_define_options", feeder.auto_define_options),
+        KEY_UINT("feeder.synthetic_seed", feeder.synthetic_seed, 0, INT64_MAX, 0),
+        KEY_UINT("feeder.synthetic_dt_us", feeder.synthetic_dt_us, 1, 3600000000u, 0),
+        KEY_UINT("feeder.synthetic_strikes_per_side", feeder.synthetic_strikes_per_side, 0, 100, 0),
+        KEY_UINT("feeder.synthetic_expiries", feeder.synthetic_expiries, 1, 16, 0),
+        KEY_UINT("feeder.synthetic_options_per_tick", feeder.synthetic_options_per_tick, 0, 1000, 0),
+        {.path = "feeder.udp_bind", .type = CFG_STR, .umin = 1, .umax = RT_CONFIG_ADDR_MAX - 1,
+         .charset = DIGITS ".:abcdefABCDEF", .charset_desc = "an IPv4 address",
+         FIELD(feeder.udp_bind)},
+        KEY_UINT("feeder.udp_port", feeder.udp_port, 1, 65535, 0),
+        {.path = "feeder.udp_group", .type = CFG_STR, .umin = 0, .umax = RT_CONFIG_ADDR_MAX - 1,
+         .charset = DIGITS ".", .charset_desc = "an IPv4 multicast address or empty",
+         FIELD(feeder.udp_group)},
+        {.path = "feeder.udp_iface", .type = CFG_STR, .umin = 0, .umax = RT_CONFIG_ADDR_MAX - 1,
+         .charset = DIGITS ".", .charset_desc = "an IPv4 interface address or empty",
+         FIELD(feeder.udp_iface)},
+        KEY_UINT("feeder.max_age_ms", feeder.max_age_ms, 0, 86400000, 0),
+        KEY_DOUBLE("feeder.jump_atr_k", feeder.jump_atr_k, 0.0, 100.0, "0 = off"),
+        KEY_UINT("feeder.jump_confirm", feeder.jump_confirm, 0, 1000000, 0),
         KEY_UINT("workers.count", workers.count, 1, RT_CONFIG_WORKERS_MAX, 0),
         KEY_INT_LIST("workers.cpus", workers.cpus, workers.ncpus, -1, 1023,
                      "one per worker, -1 = not pinned"),
@@ -151,6 +187,20 @@ void rt_config_defaults(struct rt_config *c)
 	c->shm.huge_pages = false;
 	c->shm.mlock = false;
 	c->feeder.cpu = -1;
+	c->feeder.source = RT_FEED_SYNTHETIC;
+	c->feeder.idle = RT_IDLE_BACKOFF;
+	c->feeder.speed = 1.0;
+	c->feeder.auto_define_options = true;
+	c->feeder.synthetic_seed = 1;
+	c->feeder.synthetic_dt_us = 1000;
+	c->feeder.synthetic_strikes_per_side = 10;
+	c->feeder.synthetic_expiries = 3;
+	c->feeder.synthetic_options_per_tick = 1;
+	strcpy(c->feeder.udp_bind, "0.0.0.0");
+	c->feeder.udp_port = 31337;
+	c->feeder.max_age_ms = 5000;
+	c->feeder.jump_atr_k = 3.0;
+	c->feeder.jump_confirm = 5;
 	c->workers.count = 2;
 	c->workers.ncpus = 0;
 	c->workers.idle = RT_IDLE_BACKOFF;
@@ -493,6 +543,9 @@ static const char *allowed(const struct cfg_key *k, bool item, char *buf, size_t
 		for (const char *const *n = k->names; *n; n++)
 			addf(buf, size, &o, "%s%s", *n, n[1] ? ", " : "");
 		break;
+	case CFG_DOUBLE:
+		addf(buf, size, &o, "number in %g..%g", k->dmin, k->dmax);
+		break;
 	case CFG_MODE:
 		addf(buf, size, &o,
 		     "octal file mode 0600..0777 with a leading 0, owner read and "
@@ -687,6 +740,25 @@ static int set_scalar(struct bind *b, const struct cfg_key *k, bool item, const 
 		/* "is not one of ..." already says what is allowed */
 		return fail(b, line, "%s: '%s' is not %s", what, text,
 		            allowed(k, item, al, sizeof(al)));
+	case CFG_DOUBLE: {
+		char num[64];
+		if (v->len == 0 || v->len >= sizeof(num))
+			return fail(b, line, "%s: '%s' is not a number (allowed: %s)", what, text,
+			            allowed(k, item, al, sizeof(al)));
+		memcpy(num, v->text, v->len);
+		num[v->len] = '\0';
+		char *end;
+		errno = 0;
+		double x = strtod(num, &end);
+		if (*end || end == num || errno || !isfinite(x) || strpbrk(num, "xXnNiI"))
+			return fail(b, line, "%s: '%s' is not a number (allowed: %s)", what, text,
+			            allowed(k, item, al, sizeof(al)));
+		if (x < k->dmin || x > k->dmax)
+			return fail(b, line, "%s: %s is out of range (allowed: %s)", what, text,
+			            allowed(k, item, al, sizeof(al)));
+		*(double *)field = x;
+		return 0;
+	}
 	case CFG_MODE: {
 		size_t i = 1;
 		uint32_t m = 0;
@@ -1131,6 +1203,20 @@ static void put_value(FILE *out, const struct cfg_key *k, const struct rt_config
 	case CFG_MODE:
 		fprintf(out, "0%03o", *(const uint32_t *)field);
 		break;
+	case CFG_DOUBLE: {
+		/* shortest text that reads back to the same double */
+		double d = *(const double *)field;
+		char t[40];
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(t, sizeof(t), "%.*g", prec, d);
+			if (strtod(t, NULL) == d)
+				break;
+		}
+		if (!strpbrk(t, ".e"))
+			strcat(t, ".0");
+		fputs(t, out);
+		break;
+	}
 	case CFG_INT_LIST: {
 		uint32_t n = *(const uint32_t *)((const char *)c + k->count_off);
 		fputc('[', out);

@@ -54,8 +54,33 @@ struct rt_config_shm {
 	bool mlock;
 };
 
+enum rt_feed_source { RT_FEED_SYNTHETIC = 0, RT_FEED_REPLAY = 1, RT_FEED_UDP = 2, RT_FEED_NONE = 3 };
+
+#define RT_CONFIG_PATH_MAX 256u
+#define RT_CONFIG_ADDR_MAX 64u
+
 struct rt_config_feeder {
 	int32_t cpu; /* -1..1023, -1 = not pinned */
+	enum rt_feed_source source;   /* synthetic | replay | udp | none */
+	enum rt_idle_kind idle;       /* spin | backoff | block */
+	double speed;                 /* replay/synthetic pacing: 1 = real time, N = N×, 0 = flat out */
+	char replay_file[RT_CONFIG_PATH_MAX];
+	bool auto_define_options;     /* an unknown OCC option symbol defines itself */
+	/* synthetic */
+	uint64_t synthetic_seed;
+	uint32_t synthetic_dt_us;     /* virtual time per step */
+	uint32_t synthetic_strikes_per_side;
+	uint32_t synthetic_expiries;
+	uint32_t synthetic_options_per_tick;
+	/* udp */
+	char udp_bind[RT_CONFIG_ADDR_MAX];
+	uint32_t udp_port;
+	char udp_group[RT_CONFIG_ADDR_MAX];   /* "" = unicast */
+	char udp_iface[RT_CONFIG_ADDR_MAX];   /* interface address for the join, "" = any */
+	/* validation */
+	uint32_t max_age_ms;          /* stale when older; 0 = off */
+	double jump_atr_k;            /* reject a move of more than k × ATR; 0 = off */
+	uint32_t jump_confirm;        /* accept after this many consecutive jumps; 0 = never */
 };
 
 struct rt_config_workers {

@@ -513,6 +513,16 @@ const struct shm_dir_entry *shm_segment_find_name(const struct shm_segment *seg,
 	return NULL;
 }
 
+const struct shm_dir_entry *shm_segment_find_kind_name(const struct shm_segment *seg, uint32_t kind,
+						       const char *name)
+{
+	for (uint32_t i = 0; i < seg->hdr->region_count; i++)
+		if (seg->dir[i].kind == kind &&
+		    strncmp(seg->dir[i].name, name, SHM_REGION_NAME_MAX) == 0)
+			return &seg->dir[i];
+	return NULL;
+}
+
 void *shm_segment_region(const struct shm_segment *seg, const struct shm_dir_entry *e)
 {
 	return seg->base + e->offset;

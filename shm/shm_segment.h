@@ -96,6 +96,8 @@ int shm_segment_unlink(const char *instance, struct rt_err *err);
 const struct shm_dir_entry *shm_segment_find(const struct shm_segment *seg, uint32_t kind,
 					     uint32_t role, uint32_t index);
 const struct shm_dir_entry *shm_segment_find_name(const struct shm_segment *seg, const char *name);
+const struct shm_dir_entry *shm_segment_find_kind_name(const struct shm_segment *seg, uint32_t kind,
+						       const char *name);
 void *shm_segment_region(const struct shm_segment *seg, const struct shm_dir_entry *e);
 
 /* Is the creator recorded in hdr still alive (same pid AND same start time)? */

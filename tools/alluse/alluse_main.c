@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "run")) {
 		if (parse(argc, argv, 2, &a) || load_config(&a, &cfg))
 			return 2;
-		return sup_run(&cfg, argv[0], a.keep, a.takeover) ? 1 : 0;
+		return sup_run(&cfg, a.config, argv[0], a.keep, a.takeover) ? 1 : 0;
 	}
 	if (!strcmp(argv[1], "config") && argc >= 3) {
 		int check = !strcmp(argv[2], "check");

@@ -31,19 +31,26 @@ static void bin_dir(const char *argv0, char *out, size_t n)
 	snprintf(out, n, "%s", dirname(self));
 }
 
-/* The children the configuration asks for. Later processes append here. */
-static int plan_children(const struct rt_config *cfg, const char *dir, struct rt_proc *procs,
-			 int *n, struct rt_err *err)
+/* The children the configuration asks for: the feeder (unless feeder.source is
+ * none), then later processes. Each gets the same instance and configuration file. */
+static int plan_children(const struct rt_config *cfg, const char *config_path, const char *dir,
+			 struct rt_proc *procs, int *n, struct rt_err *err)
 {
-	(void)cfg;
-	(void)dir;
-	(void)procs;
-	(void)err;
+	char prog[PATH_MAX + 32];
 	*n = 0;
+	if (cfg->feeder.source != RT_FEED_NONE) {
+		snprintf(prog, sizeof(prog), "%s/alluse-feed", dir);
+		const char *argv[] = {prog, "-n", cfg->instance, config_path ? "-c" : NULL,
+				      config_path, NULL};
+		int rc = rt_proc_init(&procs[(*n)++], "feeder", argv, 1, err);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
-int sup_run(const struct rt_config *cfg, const char *argv0, int keep, int takeover)
+int sup_run(const struct rt_config *cfg, const char *config_path, const char *argv0, int keep,
+	    int takeover)
 {
 	rt_log_init("supervisor", cfg->log_level);
 	rt_signal_install();
@@ -68,7 +75,7 @@ int sup_run(const struct rt_config *cfg, const char *argv0, int keep, int takeov
 	bin_dir(argv0, dir, sizeof(dir));
 	static struct rt_proc procs[SUP_MAX_PROCS];
 	int nprocs = 0;
-	rc = plan_children(cfg, dir, procs, &nprocs, &err);
+	rc = plan_children(cfg, config_path, dir, procs, &nprocs, &err);
 	for (int i = 0; i < nprocs && !rc; i++)
 		rc = rt_proc_start(&procs[i], &err);
 	if (rc) {
