@@ -3,4 +3,7 @@ PROGRAM_LIST := \
 	alluse:tools/alluse \
 	alluse-shm:tools/alluse-shm \
 	alluse-feed:feeders/alluse-feed \
+	alluse-worker:workers/protocol \
+	alluse-feedsend:tools/alluse-feedsend \
+	alluse-record:tools/alluse-record \
 	alluse-bench:bench

@@ -168,6 +168,19 @@ static const struct cfg_key keys[] = {
                      "one per worker, -1 = not pinned"),
         KEY_ENUM("workers.idle", workers.idle, idle_names),
         KEY_INT("workers.fifo_priority", workers.fifo_priority, 0, 99, "0 = off"),
+        KEY_UINT("workers.max_positions", workers.max_positions, 1, 1048576, 0),
+        KEY_DOUBLE("protocol.level1_atr", protocol.level_atr[0], 0.01, 100.0, "level 1 trip: strike -/+ this × ATR"),
+        KEY_DOUBLE("protocol.level2_atr", protocol.level_atr[1], 0.01, 100.0, "level 2 trip; > level1_atr"),
+        KEY_DOUBLE("protocol.level3_atr", protocol.level_atr[2], 0.01, 100.0, "level 3 trip; > level2_atr"),
+        KEY_UINT("protocol.level0_cadence_s", protocol.cadence_s[0], 1, 86400, 0),
+        KEY_UINT("protocol.level1_cadence_s", protocol.cadence_s[1], 1, 86400, 0),
+        KEY_UINT("protocol.level2_cadence_s", protocol.cadence_s[2], 1, 86400, 0),
+        {.path = "protocol.positions_file", .type = CFG_STR, .umin = 0,
+         .umax = RT_CONFIG_PATH_MAX - 1, .charset = PATHCHARS,
+         .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space", FIELD(protocol.positions_file)},
+        {.path = "protocol.bars_dir", .type = CFG_STR, .umin = 0,
+         .umax = RT_CONFIG_PATH_MAX - 1, .charset = PATHCHARS,
+         .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space", FIELD(protocol.bars_dir)},
         KEY_STR_LIST("instruments", instruments, ninstruments, 1, UPPER DIGITS ".", "A-Z 0-9 ."),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -205,6 +218,15 @@ void rt_config_defaults(struct rt_config *c)
 	c->workers.ncpus = 0;
 	c->workers.idle = RT_IDLE_BACKOFF;
 	c->workers.fifo_priority = 0;
+	c->workers.max_positions = 16384;
+	c->protocol.level_atr[0] = 1.0;
+	c->protocol.level_atr[1] = 2.0;
+	c->protocol.level_atr[2] = 3.0;
+	c->protocol.cadence_s[0] = 300;
+	c->protocol.cadence_s[1] = 60;
+	c->protocol.cadence_s[2] = 30;
+	strcpy(c->protocol.positions_file, "config/positions.csv");
+	strcpy(c->protocol.bars_dir, "config/bars");
 	c->ninstruments = sizeof(default_instruments) / sizeof(default_instruments[0]);
 	for (uint32_t i = 0; i < c->ninstruments; i++)
 		strcpy(c->instruments[i], default_instruments[i]);
@@ -1032,6 +1054,17 @@ static int cross_check(struct bind *b)
 		            "key 'workers.cpus': %u entries but workers.count is %u (allowed: "
 		            "exactly workers.count entries, each in -1..1023, or none)",
 		            c->workers.ncpus, c->workers.count);
+	}
+	const double *m = c->protocol.level_atr;
+	if (!(m[0] < m[1] && m[1] < m[2])) {
+		const char *key = m[1] <= m[0] ? "protocol.level2_atr" : "protocol.level3_atr";
+		uint32_t line = line_of(b, key);
+		if (!line)
+			line = line_of(b, m[1] <= m[0] ? "protocol.level1_atr" : "protocol.level2_atr");
+		return fail(b, line,
+		            "key '%s': levels must widen: level1_atr %g < level2_atr %g < "
+		            "level3_atr %g (allowed: strictly increasing multipliers)",
+		            key, m[0], m[1], m[2]);
 	}
 	return 0;
 }

@@ -83,12 +83,20 @@ struct rt_config_feeder {
 	uint32_t jump_confirm;        /* accept after this many consecutive jumps; 0 = never */
 };
 
+struct rt_config_protocol {
+	double level_atr[3];          /* levels 1..3 trip at strike ∓ level_atr[i] × ATR (puts −, calls +) */
+	uint32_t cadence_s[3];        /* re-evaluation period at levels 0, 1, 2 (level 3: every quote) */
+	char positions_file[RT_CONFIG_PATH_MAX]; /* short options to watch ("" = none) */
+	char bars_dir[RT_CONFIG_PATH_MAX];       /* daily bars for ATR(5): <dir>/<SYMBOL>_*.csv */
+};
+
 struct rt_config_workers {
 	uint32_t count; /* 1..64 */
 	uint32_t ncpus; /* 0 (no pinning) or == count */
 	int32_t cpus[RT_CONFIG_WORKERS_MAX]; /* -1..1023 each, -1 = that worker not pinned */
 	enum rt_idle_kind idle;
 	int32_t fifo_priority; /* 0 = SCHED_OTHER, 1..99 = SCHED_FIFO */
+	uint32_t max_positions;       /* positions per worker */
 };
 
 struct rt_config {
@@ -97,6 +105,7 @@ struct rt_config {
 	struct rt_config_shm shm;
 	struct rt_config_feeder feeder;
 	struct rt_config_workers workers;
+	struct rt_config_protocol protocol;
 	uint32_t ninstruments;
 	char instruments[RT_CONFIG_INSTRUMENTS_MAX][RT_CONFIG_TICKER_MAX]; /* [A-Z0-9.]+ */
 };

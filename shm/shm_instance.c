@@ -1,5 +1,6 @@
 #include "shm/shm_instance.h"
 
+#include "shm/shm_clock.h"
 #include "shm/shm_instr.h"
 
 #include <errno.h>
@@ -25,6 +26,12 @@ int shm_instance_plan(struct shm_plan *plan, const struct rt_config *cfg, struct
 		snprintf(name, sizeof(name), "events.%u", i);
 		rc = rc ?: shm_plan_add(plan, SHM_KIND_RING, SHM_ROLE_EVENTS, i, name,
 					cfg->shm.event_ring_capacity, err);
+		snprintf(name, sizeof(name), "posctl.%u", i);
+		rc = rc ?: shm_plan_add(plan, SHM_KIND_RING, SHM_ROLE_POSCTL, i, name,
+					SHM_INSTANCE_POSCTL, err);
+		snprintf(name, sizeof(name), "positions.%u", i);
+		rc = rc ?: shm_plan_add(plan, SHM_KIND_POSITIONS, SHM_ROLE_NONE, i, name,
+					cfg->workers.max_positions, err);
 	}
 	rc = rc ?: shm_plan_add(plan, SHM_KIND_COUNTERS, SHM_ROLE_NONE, 0, "supervisor",
 				SHM_INSTANCE_COUNTERS, err);
@@ -79,6 +86,10 @@ int shm_instance_create(struct shm_segment *seg, const struct rt_config *cfg, in
 	if (rc)
 		return rc;
 	rc = shm_instance_populate(seg, cfg, err);
+	const struct shm_dir_entry *ce = shm_segment_find_kind_name(seg, SHM_KIND_CLOCK, "clock");
+	if (!rc && ce) /* the clock's mode is known before any process reads it */
+		shm_clock_set_mode(shm_segment_region(seg, ce),
+				   cfg->feeder.source == RT_FEED_UDP ? SHM_CLOCK_LIVE : SHM_CLOCK_REPLAY);
 	if (rc) {
 		shm_segment_detach(seg);
 		shm_segment_unlink(cfg->instance, NULL);

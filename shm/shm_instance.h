@@ -10,6 +10,8 @@
  *   atr                    daily ATR per instrument id (shm.max_instruments)
  *   quotes.<i>             quote ring feeder -> worker i (shm.quote_ring_capacity)
  *   events.<i>             event ring worker i -> side processes (shm.event_ring_capacity)
+ *   posctl.<i>             position commands supervisor/rules -> worker i (1024 slots)
+ *   positions.<i>          worker i's positions and levels (workers.max_positions)
  *   counters: supervisor, feeder, worker.<i>    (one owner each)
  *   hists:    feeder, worker.<i>                (one owner each)
  */
@@ -22,6 +24,7 @@
 
 #define SHM_INSTANCE_COUNTERS 128u /* counters per owner */
 #define SHM_INSTANCE_HISTS 8u      /* histograms per owner */
+#define SHM_INSTANCE_POSCTL 1024u  /* slots of each position-command ring */
 
 /* Fill plan from the configuration. -EINVAL on an impossible size. */
 int shm_instance_plan(struct shm_plan *plan, const struct rt_config *cfg, struct rt_err *err);

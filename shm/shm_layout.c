@@ -17,6 +17,8 @@ const char *shm_kind_name(uint32_t kind)
 		return "clock";
 	case SHM_KIND_ATR:
 		return "atr";
+	case SHM_KIND_POSITIONS:
+		return "positions";
 	default:
 		return "unknown";
 	}
@@ -33,7 +35,17 @@ const char *shm_role_name(uint32_t role)
 		return "events";
 	case SHM_ROLE_SCRATCH:
 		return "scratch";
+	case SHM_ROLE_POSCTL:
+		return "posctl";
 	default:
 		return "unknown";
 	}
+}
+
+const char *shm_state_name(uint32_t state)
+{
+	static const char *const names[] = {"SAFE",	   "SCANNING",	 "ANALYZING", "ORDERING",
+					    "MONITORING",  "CLOSING",	 "RECONCILING",
+					    "EMERGENCY",   "MAINTENANCE", "AUDIT"};
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "unknown";
 }

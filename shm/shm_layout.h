@@ -47,6 +47,21 @@
 #define SHM_FLAG_HUGE_PAGES 0x1u /* MADV_HUGEPAGE accepted for the mapping */
 #define SHM_FLAG_MLOCKED 0x2u    /* the creator locked the pages */
 
+/* System states (header.system_state, RULES §8). SAFE is 0: a fresh segment is SAFE. */
+enum shm_state {
+	SHM_STATE_SAFE = 0,
+	SHM_STATE_SCANNING = 1,
+	SHM_STATE_ANALYZING = 2,
+	SHM_STATE_ORDERING = 3,
+	SHM_STATE_MONITORING = 4,
+	SHM_STATE_CLOSING = 5,
+	SHM_STATE_RECONCILING = 6,
+	SHM_STATE_EMERGENCY = 7,
+	SHM_STATE_MAINTENANCE = 8,
+	SHM_STATE_AUDIT = 9,
+};
+const char *shm_state_name(uint32_t state);
+
 /* Region kinds (directory entry .kind). 0 is never valid. */
 enum shm_kind {
 	SHM_KIND_INSTRUMENTS = 1, /* instrument directory; writer: creator, then feeder */
@@ -56,7 +71,8 @@ enum shm_kind {
 	SHM_KIND_HISTS = 5,       /* one owner's latency histograms; writer: that owner */
 	SHM_KIND_CLOCK = 6,       /* the shared clock; writer: feeder */
 	SHM_KIND_ATR = 7,         /* daily ATR per instrument; writer: the ATR job */
-	SHM_KIND_MAX = 7,
+	SHM_KIND_POSITIONS = 8,   /* worker i's positions and levels; writer: worker i */
+	SHM_KIND_MAX = 8,
 };
 
 /* Ring roles (dir entry .role for SHM_KIND_RING; index = worker id). */
@@ -65,6 +81,7 @@ enum shm_role {
 	SHM_ROLE_QUOTES = 1, /* feeder -> worker i */
 	SHM_ROLE_EVENTS = 2, /* worker i -> rules/audit */
 	SHM_ROLE_SCRATCH = 3, /* tests and benchmarks */
+	SHM_ROLE_POSCTL = 4,  /* position commands: supervisor/rules -> worker i */
 };
 
 struct shm_header {

@@ -161,6 +161,24 @@ static inline uint32_t shm_ring_push_batch_spsc(struct shm_ring *r, const void *
 	return k;
 }
 
+/* Push exactly n messages or none (a multi-slot record): 0, or -EAGAIN when fewer
+ * than n slots are free (full_count is incremented). */
+static inline int shm_ring_push_n_spsc(struct shm_ring *r, const void *msgs, uint32_t n)
+{
+	if (shm_ring_free_(r, n) < n) {
+		rt_counter_add(&r->hdr->full_count, 1);
+		return -EAGAIN;
+	}
+	const uint8_t *src = (const uint8_t *)msgs;
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(shm_ring_slot_(r, r->pos + i), src + (size_t)i * SHM_RING_SLOT,
+		       SHM_RING_SLOT);
+	r->pos += n;
+	/* release: the whole record is visible before write_pos covers any of it */
+	rt_store_rel_u64(&r->hdr->write_pos, r->pos);
+	return 0;
+}
+
 /* Messages the consumer may read without looking at write_pos again; refreshes when
  * fewer than `want` are known, and records the depth it sees as high water. */
 static inline uint64_t shm_ring_avail_(struct shm_ring *r, uint64_t want)

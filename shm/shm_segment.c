@@ -9,6 +9,7 @@
 #include "shm/shm_counters.h"
 #include "shm/shm_hists.h"
 #include "shm/shm_instr.h"
+#include "shm/shm_pos.h"
 #include "shm/shm_ring.h"
 
 #include <errno.h>
@@ -61,6 +62,8 @@ static uint64_t region_size_for(uint32_t kind, uint64_t cap)
 		return shm_clock_region_size(0);
 	case SHM_KIND_ATR:
 		return cap && cap <= (1u << 24) ? shm_atr_region_size((uint32_t)cap) : 0;
+	case SHM_KIND_POSITIONS:
+		return cap && cap <= (1u << 22) ? shm_pos_region_size((uint32_t)cap) : 0;
 	default:
 		return 0;
 	}
@@ -151,6 +154,8 @@ static int init_region(uint8_t *base, const struct shm_dir_entry *e, uint64_t pa
 		return shm_clock_init(r, e->size, 0, err);
 	case SHM_KIND_ATR:
 		return shm_atr_init(r, e->size, (uint32_t)param, err);
+	case SHM_KIND_POSITIONS:
+		return shm_pos_init(r, e->size, (uint32_t)param, err);
 	default:
 		return rt_err_set(err, -EINVAL, "unknown region kind %u", e->kind);
 	}
@@ -322,6 +327,8 @@ static int check_region(const uint8_t *base, const struct shm_dir_entry *e, stru
 		return shm_clock_check(r, e->size, err);
 	case SHM_KIND_ATR:
 		return shm_atr_check(r, e->size, err);
+	case SHM_KIND_POSITIONS:
+		return shm_pos_check(r, e->size, err);
 	default:
 		return rt_err_set(err, -EBADMSG, "unknown kind %u", e->kind);
 	}

@@ -3,9 +3,11 @@
 #include "rt/rt_atomic.h"
 #include "rt/rt_hist.h"
 #include "shm/shm_board.h"
+#include "shm/shm_clock.h"
 #include "shm/shm_counters.h"
 #include "shm/shm_hists.h"
 #include "shm/shm_instr.h"
+#include "shm/shm_pos.h"
 #include "shm/shm_ring.h"
 
 #include <inttypes.h>
@@ -524,12 +526,106 @@ static void render_hist(const struct insp_ctx *c, struct insp_buf *out)
 	insp_table_fini(&t);
 }
 
+/* ---- positions ------------------------------------------------------------------ */
+
+static const struct insp_col POS_COLS[] = {
+        RCOL("WORKER", "worker"),  RCOL("ID", "pos_id"),      LCOL("ACCOUNT", "account"),
+        LCOL("UNDERLYING", "underlying"), LCOL("RIGHT", "right"), RCOL("STRIKE", "strike"),
+        LCOL("EXPIRY", "expiry"),  RCOL("QTY", "contracts"),  RCOL("LEVEL", "level"),
+        RCOL("PRICE", "last_price"), RCOL("ATR", "atr"),      RCOL("L1", "thr1"),
+        RCOL("L2", "thr2"),        RCOL("L3", "thr3"),        RCOL("NEXT_EVAL", "next_eval_in_ns"),
+        JCOL("EVALS", "evals"),
+};
+
+static void render_positions(const struct insp_ctx *c, struct insp_buf *out)
+{
+	struct shm_instr_dir d;
+	int have_instr = attach_instr(c, &d);
+	const struct shm_dir_entry *ce = first_of_kind(c, SHM_KIND_CLOCK);
+	const struct shm_clock *clk = ce ? region_of(c, ce) : NULL;
+	uint64_t now = clk ? shm_clock_now(clk) : c->now_wall_ns;
+	struct insp_table t;
+	insp_table_init(&t, POS_COLS, ARRAY_LEN(POS_COLS));
+	uint32_t active = 0, by_level[4] = {0};
+	for (uint32_t i = 0; i < c->seg->hdr->region_count; i++) {
+		const struct shm_dir_entry *e = &c->seg->dir[i];
+		if (e->kind != SHM_KIND_POSITIONS)
+			continue;
+		struct shm_pos_table pt;
+		shm_pos_attach(&pt, region_of(c, e));
+		uint32_t high = rt_load_acq_u32(&pt.hdr->high);
+		if (high > pt.capacity)
+			high = pt.capacity;
+		for (uint32_t k = 0; k < high; k++) {
+			struct shm_pos p;
+			shm_pos_read(&pt, k, &p);
+			if (p.state != SHM_POS_ACTIVE)
+				continue;
+			active++;
+			by_level[p.level & 3]++;
+			char s[SHM_INSTR_SYMBOL_MAX + 1];
+			insp_cell_u64(&t, e->index);
+			insp_cell_u64(&t, p.pos_id);
+			insp_copy_str(s, sizeof(s), p.account, SHM_POS_ACCOUNT_MAX);
+			insp_cell_str(&t, s);
+			symbol_of(have_instr ? &d : NULL, p.under_id, s, sizeof(s));
+			insp_cell_str(&t, s);
+			s[0] = (char)p.right;
+			s[1] = '\0';
+			insp_cell_str(&t, s);
+			insp_cell_price(&t, p.strike);
+			snprintf(s, sizeof(s), "%04u-%02u-%02u", p.expiry / 10000 % 10000,
+			         p.expiry / 100 % 100, p.expiry % 100);
+			insp_cell_str(&t, s);
+			insp_cell_u64(&t, p.contracts);
+			insp_cell_u64(&t, p.level);
+			if (p.last_price > 0)
+				insp_cell_price(&t, p.last_price);
+			else
+				insp_cell_null(&t);
+			if (p.atr > 0) {
+				insp_cell_price(&t, p.atr);
+				for (int l = 0; l < 3; l++)
+					insp_cell_price(&t, p.thr[l]);
+			} else {
+				for (int l = 0; l < 4; l++)
+					insp_cell_null(&t);
+			}
+			if (p.next_eval_ns > now) {
+				char dur[INSP_FMT_MAX];
+				insp_fmt_duration(dur, p.next_eval_ns - now);
+				char js[32];
+				snprintf(js, sizeof(js), "%" PRIu64, p.next_eval_ns - now);
+				insp_cell(&t, dur, js);
+			} else {
+				insp_cell(&t, "due", "0");
+			}
+			insp_cell_u64(&t, p.evals);
+		}
+	}
+	if (c->json) {
+		struct insp_json j;
+		doc_begin(c, &j, out, "positions");
+		insp_json_u64(&j, "active", active);
+		insp_json_u64(&j, "clock_ns", now);
+		doc_table(&j, "positions", &t);
+		insp_json_close(&j, 1);
+		insp_buf_puts(out, "\n");
+	} else {
+		insp_table_print(&t, out, 0);
+		insp_buf_printf(out, "%u positions: %u at level 0, %u at 1, %u at 2, %u at 3\n", active,
+		                by_level[0], by_level[1], by_level[2], by_level[3]);
+	}
+	out->oom |= t.oom;
+	insp_table_fini(&t);
+}
+
 /* ---- dispatch ------------------------------------------------------------------- */
 
 static const struct insp_cmd CMDS[] = {
         {"info", render_info},   {"regions", render_regions},         {"rings", render_rings},
         {"board", render_board}, {"instruments", render_instruments}, {"counters", render_counters},
-        {"hist", render_hist},
+        {"hist", render_hist},   {"positions", render_positions},
 };
 
 const struct insp_cmd *insp_cmd_find(const char *name)

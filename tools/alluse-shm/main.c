@@ -65,6 +65,8 @@ static void usage(FILE *f)
 	        "strike\n"
 	        "  counters     every owner's counters: owner, label, value\n"
 	        "  hist         every owner's latency histograms: count and percentiles in ns\n"
+	        "  positions    every worker's short options: level, price, ATR, trips, next "
+	        "evaluation\n"
 	        "  remove       delete a segment left behind by a dead owner (refused while it "
 	        "lives;\n"
 	        "               a file that is not an alluse segment needs --force)\n"

@@ -1,0 +1,562 @@
+#include "workers/engine/proto_engine.h"
+
+#include "rt/rt_clock.h"
+#include "shm/shm_counters.h"
+#include "shm/shm_hists.h"
+#include "workers/core/core_atr.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_PRICE_RETRY_NS 1000000000ull /* no price yet: look again in 1 s */
+
+static uint64_t *counter(struct shm_counters *cs, const char *label)
+{
+	static uint64_t sink;
+	uint64_t *p = shm_counters_get_or_add(cs, label);
+	return p ? p : &sink;
+}
+
+static void *find_region(struct shm_segment *seg, uint32_t kind, uint32_t role, uint32_t idx,
+			 const char *what, struct rt_err *err)
+{
+	const struct shm_dir_entry *e = shm_segment_find(seg, kind, role, idx);
+	if (!e) {
+		rt_err_set(err, -ENOENT, "segment has no %s region for worker %u", what, idx);
+		return NULL;
+	}
+	return shm_segment_region(seg, e);
+}
+
+/* ---- timers: a binary min-heap with lazy deletion ------------------------------- */
+
+static int heap_push(struct proto_engine *e, uint64_t due, uint32_t slot)
+{
+	if (e->nheap == e->heap_cap) {
+		uint32_t nc = e->heap_cap ? e->heap_cap * 2 : 1024;
+		struct proto_timer *nh = realloc(e->heap, nc * sizeof(*nh));
+		if (!nh)
+			return -ENOMEM;
+		e->heap = nh;
+		e->heap_cap = nc;
+	}
+	uint32_t i = e->nheap++;
+	while (i > 0) {
+		uint32_t parent = (i - 1) / 2;
+		if (e->heap[parent].due <= due)
+			break;
+		e->heap[i] = e->heap[parent];
+		i = parent;
+	}
+	e->heap[i].due = due;
+	e->heap[i].slot = slot;
+	return 0;
+}
+
+static struct proto_timer heap_pop(struct proto_engine *e)
+{
+	struct proto_timer top = e->heap[0];
+	struct proto_timer last = e->heap[--e->nheap];
+	uint32_t i = 0;
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= e->nheap)
+			break;
+		if (c + 1 < e->nheap && e->heap[c + 1].due < e->heap[c].due)
+			c++;
+		if (last.due <= e->heap[c].due)
+			break;
+		e->heap[i] = e->heap[c];
+		i = c;
+	}
+	if (e->nheap)
+		e->heap[i] = last;
+	return top;
+}
+
+static void schedule(struct proto_engine *e, struct shm_pos *p, uint32_t slot, uint64_t due)
+{
+	p->next_eval_ns = due;
+	heap_push(e, due, slot);
+}
+
+static uint64_t cadence(const struct proto_engine *e, uint8_t level)
+{
+	return e->cfg.cadence_ns[level < 3 ? level : 2];
+}
+
+/* ---- underlyings ---------------------------------------------------------------- */
+
+static void recompute_trips(struct proto_engine *e, struct proto_ul *u)
+{
+	int64_t lo = INT64_MIN, hi = INT64_MAX;
+	uint8_t l3 = 0;
+	for (uint32_t i = 0; i < u->npos; i++) {
+		const struct shm_pos *p = &e->pt.p[u->pos[i]];
+		if (p->level >= 3) {
+			l3 = 1;
+			continue;
+		}
+		if (p->atr <= 0)
+			continue;
+		int64_t t = p->thr[p->level];
+		if (p->right == 'P') {
+			if (t > lo)
+				lo = t;
+		} else if (t < hi) {
+			hi = t;
+		}
+	}
+	u->trip_low = lo;
+	u->trip_high = hi;
+	u->has_l3 = l3;
+}
+
+static struct proto_ul *ul_for(struct proto_engine *e, uint32_t instr_id, int create)
+{
+	if (instr_id >= e->dir.capacity)
+		return NULL;
+	int32_t k = e->ul_of[instr_id];
+	if (k >= 0)
+		return &e->uls[k];
+	if (!create)
+		return NULL;
+	if (e->nuls == e->ul_cap) {
+		uint32_t nc = e->ul_cap ? e->ul_cap * 2 : 64;
+		struct proto_ul *nu = realloc(e->uls, nc * sizeof(*nu));
+		if (!nu)
+			return NULL;
+		e->uls = nu;
+		e->ul_cap = nc;
+	}
+	struct proto_ul *u = &e->uls[e->nuls];
+	memset(u, 0, sizeof(*u));
+	u->instr_id = instr_id;
+	u->trip_low = INT64_MIN;
+	u->trip_high = INT64_MAX;
+	e->ul_of[instr_id] = (int32_t)e->nuls++;
+	return u;
+}
+
+static int ul_add_pos(struct proto_ul *u, uint32_t slot)
+{
+	if (u->npos == u->cap) {
+		uint32_t nc = u->cap ? u->cap * 2 : 8;
+		uint32_t *np = realloc(u->pos, nc * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		u->pos = np;
+		u->cap = nc;
+	}
+	u->pos[u->npos++] = slot;
+	return 0;
+}
+
+static void ul_remove_pos(struct proto_ul *u, uint32_t slot)
+{
+	for (uint32_t i = 0; i < u->npos; i++)
+		if (u->pos[i] == slot) {
+			u->pos[i] = u->pos[--u->npos];
+			return;
+		}
+}
+
+/* ---- events --------------------------------------------------------------------- */
+
+static void publish(struct proto_engine *e, struct shm_event *ev)
+{
+	ev->event_seq = ++e->event_seq;
+	ev->worker = (uint8_t)e->cfg.worker;
+	ev->event_time_ns = e->now;
+	ev->publish_ns = rt_clock_now_ns();
+	if (shm_ring_push_n_spsc(&e->events, ev, 2) != 0) {
+		/* never a silent drop: the fault flag tells the supervisor to go SAFE */
+		rt_counter_add(e->c_event_full, 1);
+		rt_store_rlx_u64(e->c_fault_flag, SHM_CAUSE_RING_FULL);
+		e->event_seq--;
+		return;
+	}
+	if (ev->kind == SHM_EV_FAULT)
+		rt_counter_add(e->c_faults, 1);
+	else
+		rt_counter_add(e->c_levels, 1);
+}
+
+static void fill_event(struct shm_event *ev, const struct shm_pos *p, uint16_t kind, uint8_t from,
+		       uint8_t to, int64_t price, uint8_t cause)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->from = from;
+	ev->to = to;
+	ev->pos_id = p->pos_id;
+	ev->price = price;
+	ev->atr = p->atr;
+	memcpy(ev->thr, p->thr, sizeof(ev->thr));
+	ev->under_id = p->under_id;
+	ev->option_id = p->option_id;
+	ev->strike = p->strike;
+	ev->right = p->right;
+	ev->cause = cause;
+}
+
+/* ---- evaluation ----------------------------------------------------------------- */
+
+/* Returns 1 when the position's trips may have changed (level or thresholds). */
+static int evaluate(struct proto_engine *e, uint32_t slot, int64_t price, uint8_t cause,
+		    const struct shm_quote_msg *q, uint64_t read_ns)
+{
+	struct shm_pos *p = &e->pt.p[slot];
+	int changed = 0;
+	int64_t atr = shm_atr_get(&e->atr, p->under_id);
+	if (atr != p->atr) {
+		p->atr = atr;
+		if (atr > 0) {
+			int64_t thr[3];
+			core_level_thresholds((enum core_right)p->right, p->strike, atr, e->cfg.mult100,
+					      thr);
+			memcpy(p->thr, thr, sizeof(thr));
+		} else {
+			memset(p->thr, 0, sizeof(p->thr));
+		}
+		changed = 1;
+	}
+	p->last_eval_ns = e->now;
+	p->evals++;
+	if (atr <= 0) {
+		/* the level is undecidable: a fault (RULES §9), raised once until known */
+		if (!(p->flags & SHM_POS_FLAG_ATR_FAULT)) {
+			p->flags |= SHM_POS_FLAG_ATR_FAULT;
+			struct shm_event ev;
+			fill_event(&ev, p, SHM_EV_FAULT, p->level, p->level, price,
+				   SHM_CAUSE_ATR_UNKNOWN);
+			publish(e, &ev);
+		}
+		return changed;
+	}
+	p->flags &= (uint8_t)~SHM_POS_FLAG_ATR_FAULT;
+	p->last_price = price;
+	uint8_t lvl = (uint8_t)core_level_of((enum core_right)p->right, p->thr, price);
+	uint8_t to;
+	if (cause == SHM_CAUSE_CADENCE)
+		to = p->level == 3 ? 3 : lvl; /* routine: may de-escalate, never out of 3 */
+	else
+		to = lvl > p->level ? lvl : p->level; /* between ticks: escalation only */
+	if (to != p->level) {
+		struct shm_event ev;
+		fill_event(&ev, p, SHM_EV_LEVEL, p->level, to, price, cause);
+		if (q) {
+			ev.quote_seq = q->quote_seq;
+			ev.feed_recv_ns = q->recv_ts_ns;
+			ev.board_write_ns = q->write_ts_ns;
+			ev.worker_read_ns = read_ns;
+		}
+		p->level = to;
+		p->level_since_ns = e->now;
+		publish(e, &ev);
+		if (q) {
+			rt_hist_record(e->h_quote_to_event, ev.publish_ns - q->recv_ts_ns);
+			rt_hist_record(e->h_read_to_publish, ev.publish_ns - read_ns);
+		}
+		if (to > rt_load_rlx_u64(e->c_max_level))
+			rt_store_rlx_u64(e->c_max_level, to);
+		schedule(e, p, slot, e->now + cadence(e, to));
+		return 1;
+	}
+	if (cause == SHM_CAUSE_CADENCE)
+		schedule(e, p, slot, e->now + cadence(e, p->level));
+	return changed;
+}
+
+static int64_t quote_price(int64_t bid, int64_t ask, int64_t last)
+{
+	if (bid != INT64_MIN && ask != INT64_MIN && bid > 0 && ask > 0)
+		return bid + (ask - bid) / 2;
+	return last != INT64_MIN && last > 0 ? last : 0;
+}
+
+void proto_engine_on_quote(struct proto_engine *e, const struct shm_quote_msg *m, uint64_t read_ns)
+{
+	rt_counter_add(e->c_quotes, 1);
+	uint32_t id = m->instr_id;
+	int32_t k = id < e->dir.capacity ? e->ul_of[id] : -1;
+	if (k < 0) {
+		rt_counter_add(e->c_quotes_nopos, 1);
+		return;
+	}
+	struct proto_ul *u = &e->uls[k];
+	if (u->last_qseq && m->quote_seq != u->last_qseq + 1)
+		rt_counter_add(e->c_gaps, 1);
+	u->last_qseq = m->quote_seq;
+	int64_t price = quote_price(m->bid, m->ask, m->last);
+	if (price <= 0)
+		return;
+	u->price = price;
+	rt_hist_record(e->h_board_to_read, read_ns - m->write_ts_ns);
+	/* the escalation guard: one comparison per side unless a level-3 position watches */
+	if (price > u->trip_low && price < u->trip_high && !u->has_l3) {
+		rt_hist_record(e->h_quote_cost, rt_clock_now_ns() - read_ns);
+		return;
+	}
+	rt_counter_add(e->c_crossings, 1);
+	int changed = 0;
+	for (uint32_t i = 0; i < u->npos; i++) {
+		uint32_t slot = u->pos[i];
+		uint8_t cause = e->pt.p[slot].level == 3 ? SHM_CAUSE_REALTIME : SHM_CAUSE_CROSSING;
+		rt_counter_add(e->c_evals_quote, 1);
+		changed |= evaluate(e, slot, price, cause, m, read_ns);
+	}
+	if (changed)
+		recompute_trips(e, u);
+}
+
+static int64_t board_price(struct proto_engine *e, struct proto_ul *u)
+{
+	struct shm_quote q;
+	if (shm_board_read(&e->board, u->instr_id, &q, NULL) == 0) {
+		int64_t p = quote_price(q.bid, q.ask, q.last);
+		if (p > 0)
+			u->price = p;
+	}
+	return u->price;
+}
+
+uint32_t proto_engine_cadence(struct proto_engine *e, uint64_t now)
+{
+	uint32_t n = 0;
+	e->now = now;
+	while (e->nheap && e->heap[0].due <= now) {
+		struct proto_timer t = heap_pop(e);
+		struct shm_pos *p = &e->pt.p[t.slot];
+		if (p->state != SHM_POS_ACTIVE || p->next_eval_ns != t.due)
+			continue; /* removed, or rescheduled since: a stale timer */
+		struct proto_ul *u = ul_for(e, p->under_id, 0);
+		if (!u)
+			continue;
+		int64_t price = board_price(e, u);
+		if (price <= 0) {
+			schedule(e, p, t.slot, now + NO_PRICE_RETRY_NS);
+			continue;
+		}
+		rt_counter_add(e->c_evals_cadence, 1);
+		if (evaluate(e, t.slot, price, SHM_CAUSE_CADENCE, NULL, 0))
+			recompute_trips(e, u);
+		n++;
+	}
+	return n;
+}
+
+/* ---- positions ------------------------------------------------------------------ */
+
+int32_t proto_engine_find(const struct proto_engine *e, uint32_t pos_id)
+{
+	uint32_t high = rt_load_rlx_u32(&e->pt.hdr->high);
+	for (uint32_t i = 0; i < high; i++)
+		if (e->pt.p[i].state == SHM_POS_ACTIVE && e->pt.p[i].pos_id == pos_id)
+			return (int32_t)i;
+	return -1;
+}
+
+int proto_engine_apply(struct proto_engine *e, const struct shm_posctl *cmd)
+{
+	int32_t have = proto_engine_find(e, cmd->pos_id);
+	if (cmd->op == SHM_POSCTL_REMOVE) {
+		if (have < 0)
+			return 0;
+		struct shm_pos *p = &e->pt.p[have];
+		struct proto_ul *u = ul_for(e, p->under_id, 0);
+		rt_store_rlx_u32(&p->state, SHM_POS_FREE);
+		if (u) {
+			ul_remove_pos(u, (uint32_t)have);
+			recompute_trips(e, u);
+		}
+		if ((uint32_t)have < e->free_hint)
+			e->free_hint = (uint32_t)have;
+		rt_counter_add(e->c_positions, (uint64_t)-1);
+		return 0;
+	}
+	if (cmd->op != SHM_POSCTL_ADD || (cmd->right != 'P' && cmd->right != 'C') ||
+	    cmd->strike <= 0 || cmd->contracts == 0 || !memchr(cmd->underlying, 0, 12))
+		return -EINVAL;
+	if (have >= 0)
+		return 0;
+	uint32_t under = shm_instr_find(&e->dir, cmd->underlying);
+	if (under == SHM_INSTR_NONE)
+		return -ENOENT;
+	uint32_t high = rt_load_rlx_u32(&e->pt.hdr->high);
+	uint32_t slot = e->free_hint;
+	while (slot < high && e->pt.p[slot].state != SHM_POS_FREE)
+		slot++;
+	if (slot >= e->pt.capacity)
+		return -ENOSPC;
+	struct proto_ul *u = ul_for(e, under, 1);
+	if (!u || ul_add_pos(u, slot))
+		return -ENOMEM;
+	e->free_hint = slot + 1;
+	struct shm_pos *p = &e->pt.p[slot];
+	memset(p, 0, sizeof(*p));
+	p->pos_id = cmd->pos_id;
+	p->under_id = under;
+	struct shm_instr opt;
+	p->option_id = shm_instr_make_option(&opt, cmd->underlying, cmd->expiry, (char)cmd->right,
+					     cmd->strike) == 0 ?
+			       shm_instr_find(&e->dir, opt.symbol) :
+			       SHM_INSTR_NONE;
+	p->strike = cmd->strike;
+	p->expiry = cmd->expiry;
+	p->contracts = cmd->contracts;
+	p->right = cmd->right;
+	memcpy(p->account, cmd->account, sizeof(p->account));
+	p->account[sizeof(p->account) - 1] = '\0';
+	p->level_since_ns = e->now;
+	p->next_eval_ns = e->now; /* evaluated on the next cadence pass */
+	rt_store_rlx_u32(&p->state, SHM_POS_ACTIVE);
+	if (slot >= high)
+		rt_store_rel_u32(&e->pt.hdr->high, slot + 1);
+	heap_push(e, p->next_eval_ns, slot);
+	recompute_trips(e, u);
+	rt_counter_add(e->c_positions, 1);
+	return 0;
+}
+
+int proto_engine_attach(struct proto_engine *e, struct shm_segment *seg, const struct proto_cfg *cfg,
+			struct rt_err *err)
+{
+	memset(e, 0, sizeof(*e));
+	e->cfg = *cfg;
+	if (!e->cfg.quote_batch)
+		e->cfg.quote_batch = 64;
+	uint32_t w = cfg->worker;
+	void *r;
+	const struct shm_dir_entry *de;
+	if (!(de = shm_segment_find_kind_name(seg, SHM_KIND_BOARD, "board")))
+		return rt_err_set(err, -ENOENT, "segment has no board");
+	shm_board_attach(&e->board, shm_segment_region(seg, de));
+	if (!(de = shm_segment_find_kind_name(seg, SHM_KIND_INSTRUMENTS, "instruments")))
+		return rt_err_set(err, -ENOENT, "segment has no instrument directory");
+	shm_instr_attach(&e->dir, shm_segment_region(seg, de));
+	if (!(de = shm_segment_find_kind_name(seg, SHM_KIND_ATR, "atr")))
+		return rt_err_set(err, -ENOENT, "segment has no ATR table");
+	shm_atr_attach(&e->atr, shm_segment_region(seg, de));
+	if (!(de = shm_segment_find_kind_name(seg, SHM_KIND_CLOCK, "clock")))
+		return rt_err_set(err, -ENOENT, "segment has no clock");
+	e->clock = shm_segment_region(seg, de);
+	if (!(r = find_region(seg, SHM_KIND_POSITIONS, SHM_ROLE_NONE, w, "positions", err)))
+		return err->code;
+	shm_pos_attach(&e->pt, r);
+	if (!(r = find_region(seg, SHM_KIND_RING, SHM_ROLE_QUOTES, w, "quote ring", err)))
+		return err->code;
+	shm_ring_consumer_attach(&e->quotes, r);
+	if (!(r = find_region(seg, SHM_KIND_RING, SHM_ROLE_POSCTL, w, "position-command ring", err)))
+		return err->code;
+	shm_ring_consumer_attach(&e->posctl, r);
+	if (!(r = find_region(seg, SHM_KIND_RING, SHM_ROLE_EVENTS, w, "event ring", err)))
+		return err->code;
+	shm_ring_producer_attach(&e->events, r);
+	char name[32];
+	snprintf(name, sizeof(name), "worker.%u", w);
+	if (!(de = shm_segment_find_kind_name(seg, SHM_KIND_COUNTERS, name)))
+		return rt_err_set(err, -ENOENT, "segment has no counters '%s'", name);
+	struct shm_counters cs;
+	shm_counters_attach(&cs, shm_segment_region(seg, de));
+	if (!(de = shm_segment_find_kind_name(seg, SHM_KIND_HISTS, name)))
+		return rt_err_set(err, -ENOENT, "segment has no histograms '%s'", name);
+	struct shm_hists hs;
+	shm_hists_attach(&hs, shm_segment_region(seg, de));
+
+	e->c_quotes = counter(&cs, "quotes");
+	e->c_quotes_nopos = counter(&cs, "quotes.no_position");
+	e->c_gaps = counter(&cs, "quotes.gaps");
+	e->c_crossings = counter(&cs, "quotes.crossings");
+	e->c_evals_quote = counter(&cs, "evals.quote");
+	e->c_evals_cadence = counter(&cs, "evals.cadence");
+	e->c_levels = counter(&cs, "events.level");
+	e->c_faults = counter(&cs, "events.fault");
+	e->c_event_full = counter(&cs, "events.ring_full");
+	e->c_fault_flag = counter(&cs, "fault");
+	e->c_positions = counter(&cs, "positions");
+	e->c_posctl_applied = counter(&cs, "posctl.applied");
+	e->c_posctl_rejected = counter(&cs, "posctl.rejected");
+	e->c_heartbeat = counter(&cs, "heartbeat.ns");
+	e->c_max_level = counter(&cs, "level.max");
+	e->h_quote_to_event = shm_hists_get_or_add(&hs, "quote-to-event");
+	e->h_board_to_read = shm_hists_get_or_add(&hs, "board-write-to-read");
+	e->h_read_to_publish = shm_hists_get_or_add(&hs, "read-to-event");
+	e->h_quote_cost = shm_hists_get_or_add(&hs, "quote-no-crossing");
+	if (!e->h_quote_to_event || !e->h_board_to_read || !e->h_read_to_publish || !e->h_quote_cost)
+		return rt_err_set(err, -ENOSPC, "histogram region '%s' is full", name);
+
+	e->ul_of = malloc(e->dir.capacity * sizeof(*e->ul_of));
+	if (!e->ul_of)
+		return rt_err_set(err, -ENOMEM, "worker index of %u instruments", e->dir.capacity);
+	memset(e->ul_of, 0xff, e->dir.capacity * sizeof(*e->ul_of));
+
+	/* resume: every active position, its level and its next evaluation */
+	e->now = shm_clock_now(e->clock);
+	uint32_t high = rt_load_acq_u32(&e->pt.hdr->high);
+	uint64_t active = 0;
+	for (uint32_t i = 0; i < high; i++) {
+		struct shm_pos *p = &e->pt.p[i];
+		if (p->state != SHM_POS_ACTIVE)
+			continue;
+		struct proto_ul *u = ul_for(e, p->under_id, 1);
+		if (!u || ul_add_pos(u, i) || heap_push(e, p->next_eval_ns, i)) {
+			proto_engine_detach(e);
+			return rt_err_set(err, -ENOMEM, "rebuilding worker %u's index", w);
+		}
+		active++;
+	}
+	for (uint32_t k = 0; k < e->nuls; k++)
+		recompute_trips(e, &e->uls[k]);
+	rt_store_rlx_u64(e->c_positions, active);
+	/* event numbering continues after a restart */
+	struct shm_ring_stats st;
+	shm_ring_stats_read(e->events.hdr, &st);
+	e->event_seq = st.write_pos / 2;
+	return 0;
+}
+
+void proto_engine_detach(struct proto_engine *e)
+{
+	if (!e)
+		return;
+	for (uint32_t k = 0; k < e->nuls; k++)
+		free(e->uls[k].pos);
+	free(e->uls);
+	free(e->heap);
+	free(e->ul_of);
+	e->uls = NULL;
+	e->heap = NULL;
+	e->ul_of = NULL;
+	e->nuls = e->nheap = 0;
+}
+
+uint32_t proto_engine_do_work(struct proto_engine *e)
+{
+	uint32_t work = 0;
+	e->now = shm_clock_now(e->clock);
+	const struct shm_posctl *cmd;
+	for (int i = 0; i < 32 && (cmd = shm_ring_peek_spsc(&e->posctl)) != NULL; i++) {
+		if (proto_engine_apply(e, cmd) == 0)
+			rt_counter_add(e->c_posctl_applied, 1);
+		else
+			rt_counter_add(e->c_posctl_rejected, 1);
+		shm_ring_release_spsc(&e->posctl, 1);
+		work++;
+	}
+	const struct shm_quote_msg *m;
+	uint32_t n = 0;
+	while (n < e->cfg.quote_batch && (m = shm_ring_peek_spsc(&e->quotes)) != NULL) {
+		proto_engine_on_quote(e, m, rt_clock_now_ns());
+		shm_ring_release_spsc(&e->quotes, 1);
+		n++;
+	}
+	work += n;
+	if (e->now) /* a replay clock reads 0 until the first event */
+		work += proto_engine_cadence(e, e->now);
+	if ((++e->iter & 255) == 0 || work == 0)
+		rt_store_rlx_u64(e->c_heartbeat, rt_clock_now_ns());
+	return work;
+}
