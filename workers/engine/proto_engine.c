@@ -92,15 +92,15 @@ static uint64_t cadence(const struct proto_engine *e, uint8_t level)
 static void recompute_trips(struct proto_engine *e, struct proto_ul *u)
 {
 	int64_t lo = INT64_MIN, hi = INT64_MAX;
-	uint8_t l3 = 0;
+	uint8_t l3 = 0; /* some position wants every quote */
 	for (uint32_t i = 0; i < u->npos; i++) {
 		const struct shm_pos *p = &e->pt.p[u->pos[i]];
-		if (p->level >= 3) {
+		/* level 3 is watched in real time; a position whose thresholds are not known
+		 * yet (just added, or ATR unknown) is evaluated on the next quote too */
+		if (p->level >= 3 || p->atr <= 0) {
 			l3 = 1;
 			continue;
 		}
-		if (p->atr <= 0)
-			continue;
 		int64_t t = p->thr[p->level];
 		if (p->right == 'P') {
 			if (t > lo)
@@ -234,6 +234,8 @@ static int evaluate(struct proto_engine *e, uint32_t slot, int64_t price, uint8_
 				   SHM_CAUSE_ATR_UNKNOWN);
 			publish(e, &ev);
 		}
+		if (cause == SHM_CAUSE_CADENCE)
+			schedule(e, p, slot, e->now + cadence(e, p->level));
 		return changed;
 	}
 	p->flags &= (uint8_t)~SHM_POS_FLAG_ATR_FAULT;

@@ -53,7 +53,7 @@ struct proto_ul {
 	uint32_t instr_id;
 	uint32_t npos;
 	uint32_t cap;
-	uint8_t has_l3;
+	uint8_t has_l3;    /* a position wants every quote: level 3, or thresholds unknown */
 	uint32_t *pos;     /* slots in the positions table */
 	int64_t trip_low;  /* a quote <= this escalates a put; INT64_MIN: none */
 	int64_t trip_high; /* a quote >= this escalates a call; INT64_MAX: none */
