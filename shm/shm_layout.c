@@ -37,6 +37,8 @@ const char *shm_role_name(uint32_t role)
 		return "scratch";
 	case SHM_ROLE_POSCTL:
 		return "posctl";
+	case SHM_ROLE_AUDIT:
+		return "audit";
 	default:
 		return "unknown";
 	}

@@ -82,6 +82,7 @@ enum shm_role {
 	SHM_ROLE_EVENTS = 2, /* worker i -> rules/audit */
 	SHM_ROLE_SCRATCH = 3, /* tests and benchmarks */
 	SHM_ROLE_POSCTL = 4,  /* position commands: supervisor/rules -> worker i */
+	SHM_ROLE_AUDIT = 5,   /* audit records: one producer process -> the audit process */
 };
 
 struct shm_header {
