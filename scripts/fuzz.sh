@@ -5,7 +5,7 @@
 #   FUZZ_SECONDS=60 scripts/fuzz.sh            (what `make fuzz` runs)
 #   scripts/fuzz.sh fuzz_config
 #
-# The library sources (the Makefile's LIB_SRCS: rt/ shm/ workers/core/ feeders/) are
+# The library sources (the Makefile's LIB_SRCS but workers/audit/: rt/ shm/ workers/core/ workers/engine/ feeders/) are
 # compiled with clang into build-fuzz/, with coverage instrumentation and
 # AddressSanitizer + UBSan, and archived with config/default_config.S so each target
 # links only the objects it uses.
@@ -41,7 +41,7 @@ mkdir -p "$OUT/obj" "$OUT/bin" "$OUT/artifacts" || exit 2
 
 echo "fuzz: building library sources with $CLANG"
 objs=""
-for src in rt/*.c shm/*.c workers/core/*.c feeders/*.c; do
+for src in rt/*.c shm/*.c workers/core/*.c workers/engine/*.c feeders/*.c; do
 	[ -e "$src" ] || continue
 	obj="$OUT/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')"
 	if ! "$CLANG" $CFLAGS -fsanitize=fuzzer-no-link -c -o "$obj" "$src"; then
