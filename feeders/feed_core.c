@@ -80,6 +80,7 @@ int feed_core_attach(struct feed_core *f, struct shm_segment *seg, const struct 
 	if (!(r = region(seg, "feeder", SHM_KIND_COUNTERS, err)))
 		return err->code;
 	shm_counters_attach(&cs, r);
+	f->counters = cs;
 	struct shm_hists hs;
 	if (!(r = region(seg, "feeder", SHM_KIND_HISTS, err)))
 		return err->code;

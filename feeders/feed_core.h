@@ -67,6 +67,7 @@ struct feed_core {
 	/* the sequence tracker of the UDP / recorded-packet path */
 	struct feed_seq seq;
 	uint64_t now_wall_ns; /* the clock: wall time live, event time in replay */
+	struct shm_counters counters; /* the "feeder" counters region (sources add their own) */
 	/* counters (shared memory, this process writes them) */
 	uint64_t *c_in, *c_published, *c_defs, *c_def_errors, *c_malformed_pkts;
 	uint64_t *c_reject[FEED_REJECT__COUNT];

@@ -244,13 +244,19 @@ static int run_replay(struct feed_core *f, const struct rt_config *cfg, const st
 
 struct udp_ctx {
 	struct feed_core *f;
+	uint64_t last_wall_ns, last_recv_ns;
 };
 
 static void on_udp_packet(void *ctx, const uint8_t *pkt, uint32_t len, uint64_t recv_ns)
 {
-	struct feed_core *f = ((struct udp_ctx *)ctx)->f;
-	feed_core_set_time(f, rt_clock_wall_ns());
-	feed_core_on_packet(f, pkt, len, recv_ns);
+	struct udp_ctx *c = ctx;
+	/* one wall-clock read per receive batch: packets reaped together share recv_ns */
+	if (recv_ns != c->last_recv_ns) {
+		c->last_recv_ns = recv_ns;
+		c->last_wall_ns = rt_clock_wall_ns();
+	}
+	feed_core_set_time(c->f, c->last_wall_ns);
+	feed_core_on_packet(c->f, pkt, len, recv_ns);
 }
 
 static int run_udp(struct feed_core *f, const struct rt_config *cfg, const struct opts *o,
@@ -268,10 +274,14 @@ static int run_udp(struct feed_core *f, const struct rt_config *cfg, const struc
 		rt_log_error("udp source", "reason=\"%s\"", err.msg);
 		return 1;
 	}
-	rt_log_info("udp source", "bind=%s port=%u group=%s mode=%s note=\"%s\"", uc.bind_addr,
-		    feed_udp_port(&u), uc.group[0] ? uc.group : "-", feed_udp_mode_name(u.mode),
-		    feed_udp_note(&u));
-	struct udp_ctx ctx = {.f = f};
+	rt_log_info("udp source", "bind=%s port=%u group=%s mode=%s rcvbuf=%u note=\"%s\"",
+		    uc.bind_addr, feed_udp_port(&u), uc.group[0] ? uc.group : "-",
+		    feed_udp_mode_name(u.mode), u.rcvbuf, feed_udp_note(&u));
+	uint64_t *c_trunc = shm_counters_get_or_add(&f->counters, "udp.truncated");
+	uint64_t *c_enobufs = shm_counters_get_or_add(&f->counters, "udp.enobufs");
+	uint64_t *c_errors = shm_counters_get_or_add(&f->counters, "udp.errors");
+	uint64_t *c_packets = shm_counters_get_or_add(&f->counters, "udp.packets");
+	struct udp_ctx ctx = {.f = f, .last_wall_ns = rt_clock_wall_ns()};
 	uint64_t n = 0, polls = 0;
 	uint32_t wait_us = idle->kind == RT_IDLE_SPIN ? 0 : 1000;
 	while (!rt_signal_stop_requested() && (!o->count || n < o->count)) {
@@ -281,8 +291,15 @@ static int run_udp(struct feed_core *f, const struct rt_config *cfg, const struc
 			break;
 		}
 		n += (uint64_t)k;
-		if ((++polls & 1023) == 0 || k == 0)
+		if ((++polls & 1023) == 0 || k == 0) {
 			feed_core_sync_counters(f);
+			if (c_trunc && c_enobufs && c_errors && c_packets) {
+				rt_store_rlx_u64(c_trunc, u.stats.truncated);
+				rt_store_rlx_u64(c_enobufs, u.stats.enobufs);
+				rt_store_rlx_u64(c_errors, u.stats.errors);
+				rt_store_rlx_u64(c_packets, u.stats.packets);
+			}
+		}
 	}
 	feed_udp_close(&u);
 	feed_core_sync_counters(f);

@@ -20,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static struct rt_config g_cfg;
@@ -485,6 +488,64 @@ static void test_feed_process_replays_a_file_into_a_live_segment(void **state)
 	drop_instance();
 }
 
+static void test_feed_process_receives_udp_packets_from_feedsend(void **state)
+{
+	(void)state;
+	make_instance(2, 1024);
+	char dir[128], cfg[160], csv[160];
+	snprintf(dir, sizeof(dir), "/tmp/alluse-udp-%d", (int)getpid());
+	mkdir(dir, 0700);
+	snprintf(cfg, sizeof(cfg), "%s/feed.yaml", dir);
+	snprintf(csv, sizeof(csv), "%s/q.csv", dir);
+	uint16_t port = (uint16_t)(20000 + getpid() % 20000);
+	FILE *fp = fopen(cfg, "w");
+	fprintf(fp, "feeder:\n  source: udp\n  udp_bind: 127.0.0.1\n  udp_port: %u\n  max_age_ms: 0\n",
+		port);
+	fclose(fp);
+	fp = fopen(csv, "w");
+	fprintf(fp, "time,symbol,bid,ask,last,bid_size,ask_size,last_size\n"
+		    "1795444200000000000,META,353.90,353.95,353.92,10,20,5\n"
+		    "1795444200500000000,META,353.91,353.96,353.93,10,20,5\n");
+	fclose(fp);
+	pid_t feeder = fork();
+	if (feeder == 0) {
+		execl(test_bin("alluse-feed"), "alluse-feed", "-n", g_cfg.instance, "-c", cfg,
+		      (char *)NULL);
+		_exit(127);
+	}
+	struct shm_instr_dir dir_;
+	shm_instr_attach(&dir_, shm_segment_region(&g_seg, shm_segment_find_name(&g_seg, "instruments")));
+	struct shm_board b;
+	shm_board_attach(&b, shm_segment_region(&g_seg, shm_segment_find_name(&g_seg, "board")));
+	uint32_t meta = shm_instr_find(&dir_, "META");
+	struct shm_quote q;
+	int got = 0;
+	char to[32];
+	snprintf(to, sizeof(to), "127.0.0.1:%u", port);
+	for (int attempt = 0; attempt < 50 && !got; attempt++) {
+		usleep(100000); /* the feeder binds, then feedsend sends (again) */
+		const char *argv[] = {test_bin("alluse-feedsend"), "--to", to, "--replay", csv,
+				      "--rate", "0", NULL};
+		struct run_result rr;
+		assert_int_equal(run_capture(argv, 10000, &rr), 0);
+		assert_int_equal(rr.status, 0);
+		run_result_free(&rr);
+		usleep(100000);
+		got = shm_board_read(&b, meta, &q, NULL) == 0 && q.quote_seq >= 2;
+	}
+	kill(feeder, SIGINT);
+	int status;
+	waitpid(feeder, &status, 0);
+	assert_true(got);
+	assert_int_equal(q.bid, 35391000000ll);
+	assert_int_equal(q.ask, 35396000000ll);
+	assert_true(counter_value("feeder", "quotes.published") >= 2);
+	unlink(cfg);
+	unlink(csv);
+	rmdir(dir);
+	drop_instance();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_synthetic_source_is_seeded_and_prices_chains),
 		cmocka_unit_test(test_replay_reader_names_file_line_and_column),
 		cmocka_unit_test(test_feed_process_replays_a_file_into_a_live_segment),
+		cmocka_unit_test(test_feed_process_receives_udp_packets_from_feedsend),
 	};
 	return cmocka_run_group_tests_name("feed_core", tests, NULL, NULL);
 }
