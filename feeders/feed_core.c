@@ -115,6 +115,7 @@ int feed_core_attach(struct feed_core *f, struct shm_segment *seg, const struct 
 	}
 	for (unsigned i = 0; i < FEED_SEQ_STATS_N; i++) {
 		f->c_seq[i] = counter(&cs, feed_seq_stat_name(i));
+		f->seq_base[i] = rt_load_rlx_u64(f->c_seq[i]); /* a restart keeps counting */
 	}
 	feed_seq_init(&f->seq);
 	shm_clock_set_mode(f->clock, cfg->clock_mode);
@@ -125,7 +126,14 @@ int feed_core_attach(struct feed_core *f, struct shm_segment *seg, const struct 
 	learn_routes(f);
 	for (uint32_t id = 0; id < f->known; id++) {
 		struct shm_quote q;
-		if (shm_board_read(&f->board, id, &q, NULL) != 0)
+		int rc = shm_board_read(&f->board, id, &q, NULL);
+		if (rc == -EAGAIN) {
+			/* we died writing this slot: its prices may be torn, but its sequence
+			 * word is ours and only ever grows; continue after it */
+			f->qseq[id] = rt_load_rlx_u64((const uint64_t *)&f->board.slots[id].quote_seq);
+			continue;
+		}
+		if (rc != 0)
 			continue;
 		f->qseq[id] = q.quote_seq;
 		struct feed_instr_state *st = &f->st[id];
@@ -217,7 +225,8 @@ enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id, const struc
 	bq.flags = 0;
 	bq.bid = q->bid;
 	bq.ask = q->ask;
-	bq.last = q->last;
+	/* a quote without a trade keeps the last trade price on the board */
+	bq.last = q->last != INT64_MIN ? q->last : (st->flags & FEED_ST_HAS_LAST ? st->last : INT64_MIN);
 	bq.bid_size = q->bid_size;
 	bq.ask_size = q->ask_size;
 	bq.last_size = q->last_size;
@@ -316,5 +325,5 @@ uint32_t feed_core_on_packet(struct feed_core *f, const uint8_t *pkt, uint32_t l
 void feed_core_sync_counters(struct feed_core *f)
 {
 	for (unsigned i = 0; i < FEED_SEQ_STATS_N; i++)
-		rt_store_rlx_u64(f->c_seq[i], feed_seq_stat_value(&f->seq.st, i));
+		rt_store_rlx_u64(f->c_seq[i], f->seq_base[i] + feed_seq_stat_value(&f->seq.st, i));
 }

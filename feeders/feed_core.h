@@ -74,6 +74,7 @@ struct feed_core {
 	uint64_t *c_drops[FEED_MAX_WORKERS];
 	uint64_t *c_wire[FEED_WIRE_E__COUNT];
 	uint64_t *c_seq[FEED_SEQ_STATS_N];
+	uint64_t seq_base[FEED_SEQ_STATS_N]; /* counter values found at attach */
 	struct rt_hist *h_publish; /* receive -> ring publish, ns */
 };
 

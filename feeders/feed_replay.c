@@ -78,9 +78,16 @@ static int parse_time(const char *s, uint64_t *out)
 	if (parse_u64(s, out) == 0)
 		return 0;
 	int y, mo, d, h, mi, sec, n = 0;
+	/* exactly YYYY-MM-DDTHH:MM:SS: sscanf alone would accept spaces and signs */
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	for (int i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
+			return -EINVAL;
 	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
 		return -EINVAL;
-	if (!core_calendar_date_valid(y * 10000 + mo * 100 + d) || h > 23 || mi > 59 || sec > 60)
+	/* u64 ns since 1970 reaches 2554; refuse anything outside 1970..2262 */
+	if (y < 1970 || y > 2262 || !core_calendar_date_valid(y * 10000 + mo * 100 + d) ||
+	    h > 23 || mi > 59 || sec > 60)
 		return -EINVAL;
 	uint64_t frac = 0;
 	const char *p = s + n;

@@ -151,7 +151,7 @@ static const struct cfg_key keys[] = {
         KEY_UINT("feeder.synthetic_expiries", feeder.synthetic_expiries, 1, 16, 0),
         KEY_UINT("feeder.synthetic_options_per_tick", feeder.synthetic_options_per_tick, 0, 1000, 0),
         {.path = "feeder.udp_bind", .type = CFG_STR, .umin = 1, .umax = RT_CONFIG_ADDR_MAX - 1,
-         .charset = DIGITS ".:abcdefABCDEF", .charset_desc = "an IPv4 address",
+         .charset = DIGITS ".", .charset_desc = "an IPv4 address",
          FIELD(feeder.udp_bind)},
         KEY_UINT("feeder.udp_port", feeder.udp_port, 1, 65535, 0),
         {.path = "feeder.udp_group", .type = CFG_STR, .umin = 0, .umax = RT_CONFIG_ADDR_MAX - 1,
@@ -161,7 +161,7 @@ static const struct cfg_key keys[] = {
          .charset = DIGITS ".", .charset_desc = "an IPv4 interface address or empty",
          FIELD(feeder.udp_iface)},
         KEY_UINT("feeder.max_age_ms", feeder.max_age_ms, 0, 86400000, 0),
-        KEY_DOUBLE("feeder.jump_atr_k", feeder.jump_atr_k, 0.0, 100.0, "0 = off"),
+        KEY_DOUBLE("feeder.jump_atr_k", feeder.jump_atr_k, 0.0, 100.0, "0 = off; else at least 0.01"),
         KEY_UINT("feeder.jump_confirm", feeder.jump_confirm, 0, 1000000, 0),
         KEY_UINT("workers.count", workers.count, 1, RT_CONFIG_WORKERS_MAX, 0),
         KEY_INT_LIST("workers.cpus", workers.cpus, workers.ncpus, -1, 1023,
@@ -1055,6 +1055,13 @@ static int cross_check(struct bind *b)
 		            "exactly workers.count entries, each in -1..1023, or none)",
 		            c->workers.ncpus, c->workers.count);
 	}
+	if (c->feeder.jump_atr_k > 0 && c->feeder.jump_atr_k < 0.01) {
+		uint32_t line = line_of(b, "feeder.jump_atr_k");
+		return fail(b, line,
+		            "key 'feeder.jump_atr_k': %g is below the 0.01 resolution (allowed: 0 = "
+		            "off, or a number in 0.01..100)",
+		            c->feeder.jump_atr_k);
+	}
 	const double *m = c->protocol.level_atr;
 	if (!(m[0] < m[1] && m[1] < m[2])) {
 		const char *key = m[1] <= m[0] ? "protocol.level2_atr" : "protocol.level3_atr";
@@ -1240,11 +1247,9 @@ static void put_value(FILE *out, const struct cfg_key *k, const struct rt_config
 		/* shortest text that reads back to the same double */
 		double d = *(const double *)field;
 		char t[40];
-		for (int prec = 1; prec <= 17; prec++) {
-			snprintf(t, sizeof(t), "%.*g", prec, d);
-			if (strtod(t, NULL) == d)
-				break;
-		}
+		snprintf(t, sizeof(t), "%.15g", d);
+		if (strtod(t, NULL) != d)
+			snprintf(t, sizeof(t), "%.17g", d);
 		if (!strpbrk(t, ".e"))
 			strcat(t, ".0");
 		fputs(t, out);

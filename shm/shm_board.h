@@ -28,6 +28,9 @@
  * payload word, then re-loads seq: equal means the copy is consistent. If any word
  * came from a newer write, its release ordered the odd seq before it, so the
  * re-load sees the change. On x86-64 every one of these is a plain MOV.
+ * A writer that dies mid-write leaves the slot odd (readers report it busy); the
+ * restarted writer's next write rounds the sequence up to even first, so the slot
+ * heals with its next quote and never shows torn data as consistent.
  */
 #ifndef SHM_BOARD_H
 #define SHM_BOARD_H
@@ -97,6 +100,7 @@ static inline void shm_board_write(struct shm_board *b, uint32_t id, const struc
 	uint64_t *dst = (uint64_t *)&b->slots[id];
 	const uint64_t *src = (const uint64_t *)q;
 	uint64_t s = rt_load_rlx_u64(&dst[0]);
+	s += s & 1; /* a writer that died mid-write left it odd: start from the next even */
 	rt_store_rlx_u64(&dst[0], s + 1); /* odd: write in progress */
 	for (unsigned i = 1; i < SHM_QUOTE_WORDS; i++)
 		rt_store_rel_u64(&dst[i], src[i]); /* release: orders the odd seq before it */

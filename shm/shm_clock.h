@@ -1,8 +1,8 @@
 /*
  * shm_clock.h — the shared clock: one interface for every process (DESIGN "Time and
  * determinism"). Live, it is the wall clock; in replay (and the synthetic source) it
- * is the event time of the last quote the feeder published, so cadences, windows and
- * timeouts downstream are reproducible.
+ * is the event time of the quote the feeder is publishing (advanced just before the
+ * quote is written), so cadences, windows and timeouts downstream are reproducible.
  *
  * Region layout (128 bytes):
  *   0  magic u32 | mode u32 (0 = live wall clock, 1 = replay time)   creator, then feeder

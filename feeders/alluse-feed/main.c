@@ -148,10 +148,17 @@ static int run_synthetic(struct feed_core *f, const struct rt_config *cfg, const
 	/* keep only the configured instruments that the universe knows */
 	struct feed_synth_cfg keep = sc;
 	keep.nunderlyings = 0;
-	for (uint32_t i = 0; i < sc.nunderlyings; i++)
-		for (uint32_t j = 0; j < cfg->ninstruments; j++)
-			if (!strcmp(sc.u[i].symbol, cfg->instruments[j]))
+	for (uint32_t j = 0; j < cfg->ninstruments; j++) {
+		int found = 0;
+		for (uint32_t i = 0; i < sc.nunderlyings; i++)
+			if (!strcmp(sc.u[i].symbol, cfg->instruments[j])) {
 				keep.u[keep.nunderlyings++] = sc.u[i];
+				found = 1;
+			}
+		if (!found)
+			rt_log_warn("the synthetic source has no model for an instrument; it gets no quotes",
+				    "symbol=%s", cfg->instruments[j]);
+	}
 	struct feed_synth *s = malloc(sizeof(*s));
 	if (!s || feed_synth_init(s, &keep, &err) != 0) {
 		rt_log_error("synthetic source", "reason=\"%s\"", s ? err.msg : "out of memory");
@@ -163,19 +170,23 @@ static int run_synthetic(struct feed_core *f, const struct rt_config *cfg, const
 		    o->speed_set ? o->speed : cfg->feeder.speed);
 	struct pacer p = {.speed = o->speed_set ? o->speed : cfg->feeder.speed};
 	struct feed_event ev;
-	uint64_t n = 0;
+	uint64_t n = 0, skipped = 0;
+	uint64_t resume = f->now_wall_ns; /* a restarted feeder carries on after this */
 	while (!rt_signal_stop_requested() && (!o->count || n < o->count)) {
 		feed_synth_next(s, &ev);
+		if (ev.ts_ns <= resume && ev.msg.type == FEED_WIRE_MSG_QUOTE) {
+			skipped++;
+			continue;
+		}
 		wait_until_due(&p, ev.ts_ns, idle);
 		feed_core_set_time(f, ev.ts_ns);
 		feed_core_on_msg(f, &ev.msg, ev.nonfinite, rt_clock_now_ns());
 		n++;
 	}
 	free(s);
-	rt_log_info("synthetic source stopped", "events=%llu", (unsigned long long)n);
-	if (!o->exit_at_end && !o->count)
-		idle_until_stop(f);
-	else if (!o->exit_at_end)
+	rt_log_info("synthetic source stopped", "events=%llu skipped_before_resume=%llu",
+		    (unsigned long long)n, (unsigned long long)skipped);
+	if (!o->exit_at_end)
 		idle_until_stop(f);
 	return 0;
 }
@@ -195,7 +206,8 @@ static int run_replay(struct feed_core *f, const struct rt_config *cfg, const st
 		return 1;
 	}
 	struct pacer p = {.speed = o->speed_set ? o->speed : cfg->feeder.speed};
-	uint64_t n = 0, bad = 0;
+	uint64_t n = 0, bad = 0, skipped = 0;
+	uint64_t resume = f->now_wall_ns; /* a restarted feeder carries on after this */
 	rt_log_info("replay source", "file=%s form=%s speed=%g", path,
 		    r.kind == FEED_REPLAY_CSV ? "csv" : "binary", p.speed);
 	while (!rt_signal_stop_requested() && (!o->count || n < o->count)) {
@@ -203,6 +215,10 @@ static int run_replay(struct feed_core *f, const struct rt_config *cfg, const st
 		if (r.kind == FEED_REPLAY_CSV) {
 			struct feed_event ev;
 			rc = feed_replay_next(&r, &ev, &err);
+			if (rc == 1 && ev.ts_ns <= resume) {
+				skipped++;
+				continue;
+			}
 			if (rc == 1) {
 				wait_until_due(&p, ev.ts_ns, idle);
 				feed_core_set_time(f, ev.ts_ns);
@@ -214,6 +230,10 @@ static int run_replay(struct feed_core *f, const struct rt_config *cfg, const st
 			uint32_t len;
 			uint64_t ts;
 			rc = feed_replay_next_packet(&r, &pkt, &len, &ts, &err);
+			if (rc == 1 && ts <= resume) {
+				skipped++;
+				continue;
+			}
 			if (rc == 1) {
 				wait_until_due(&p, ts, idle);
 				feed_core_set_time(f, ts);
@@ -235,8 +255,8 @@ static int run_replay(struct feed_core *f, const struct rt_config *cfg, const st
 	}
 	feed_replay_close(&r);
 	feed_core_sync_counters(f);
-	rt_log_info("replay finished", "records=%llu bad=%llu", (unsigned long long)n,
-		    (unsigned long long)bad);
+	rt_log_info("replay finished", "records=%llu bad=%llu skipped_before_resume=%llu",
+		    (unsigned long long)n, (unsigned long long)bad, (unsigned long long)skipped);
 	if (!o->exit_at_end)
 		idle_until_stop(f);
 	return 0;
@@ -283,11 +303,13 @@ static int run_udp(struct feed_core *f, const struct rt_config *cfg, const struc
 	uint64_t *c_packets = shm_counters_get_or_add(&f->counters, "udp.packets");
 	struct udp_ctx ctx = {.f = f, .last_wall_ns = rt_clock_wall_ns()};
 	uint64_t n = 0, polls = 0;
+	int rc = 0;
 	uint32_t wait_us = idle->kind == RT_IDLE_SPIN ? 0 : 1000;
 	while (!rt_signal_stop_requested() && (!o->count || n < o->count)) {
 		int k = feed_udp_poll(&u, on_udp_packet, &ctx, wait_us);
 		if (k < 0) {
 			rt_log_error("udp receive failed", "reason=\"%s\"", strerror(-k));
+			rc = 1; /* the supervisor restarts us */
 			break;
 		}
 		n += (uint64_t)k;
@@ -303,7 +325,9 @@ static int run_udp(struct feed_core *f, const struct rt_config *cfg, const struc
 	}
 	feed_udp_close(&u);
 	feed_core_sync_counters(f);
-	return 0;
+	if (rc == 0 && !o->exit_at_end && !rt_signal_stop_requested())
+		idle_until_stop(f);
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -305,6 +305,10 @@ void insp_cell_u64(struct insp_table *t, uint64_t v)
 
 void insp_cell_price(struct insp_table *t, int64_t p)
 {
+	if (p == INT64_MIN) { /* the feed's "absent" price */
+		insp_cell_null(t);
+		return;
+	}
 	char s[INSP_FMT_MAX];
 	insp_fmt_price(s, p);
 	insp_cell(t, s, s);

@@ -91,7 +91,7 @@ size_t insp_table_rows(const struct insp_table *t);
 void insp_cell(struct insp_table *t, const char *text, const char *json);
 void insp_cell_str(struct insp_table *t, const char *s); /* text s, JSON "s" */
 void insp_cell_u64(struct insp_table *t, uint64_t v);
-void insp_cell_price(struct insp_table *t, int64_t p); /* "612.84" for both */
+void insp_cell_price(struct insp_table *t, int64_t p); /* "612.84" for both; INT64_MIN (absent): null */
 void insp_cell_null(struct insp_table *t); /* "-" / null */
 
 /* Aligned columns separated by two spaces, a header line first, `indent` spaces
