@@ -1293,6 +1293,25 @@ static size_t shared_sections(const char *a, size_t alen, const char *b, size_t 
 	return n;
 }
 
+int rt_config_load_cli(struct rt_config *c, const char *path, const char *instance,
+                       struct rt_err *err)
+{
+	rt_config_defaults(c);
+	int rc = rt_config_load_default(c, err);
+	if (!rc && path)
+		rc = rt_config_load_file(c, path, err);
+	if (rc || !instance)
+		return rc;
+	size_t n = strlen(instance);
+	if (n == 0 || n >= sizeof(c->instance) ||
+	    strspn(instance, UPPER LOWER DIGITS "_-") != n)
+		return rt_err_set(err, -EINVAL,
+		                  "-n '%s': instance name must be 1..%zu characters from A-Z a-z 0-9 _ -",
+		                  instance, sizeof(c->instance) - 1);
+	memcpy(c->instance, instance, n + 1);
+	return 0;
+}
+
 int rt_config_dump(const struct rt_config *c, FILE *out)
 {
 	const char *cur = ""; /* section of the row printed last, "" = top level */

@@ -133,6 +133,12 @@ int rt_config_load_default(struct rt_config *c, struct rt_err *err);
 
 /* Print the effective configuration as YAML that loads back to the same struct
  * (`alluse config show`). Returns 0 or -EIO if the stream failed. */
+/* What every program does with its -c and -n: the defaults, the embedded file, then
+ * `path` on top (NULL: none), then `instance` (NULL: keep) checked like the key.
+ * 0 or the error of the step that failed (err names the file, line and key). */
+int rt_config_load_cli(struct rt_config *c, const char *path, const char *instance,
+                       struct rt_err *err);
+
 int rt_config_dump(const struct rt_config *c, FILE *out);
 
 #endif

@@ -339,13 +339,10 @@ int main(int argc, char **argv)
 	}
 	static struct rt_config cfg;
 	struct rt_err err = {0};
-	rt_config_defaults(&cfg);
-	if (rt_config_load_default(&cfg, &err) || (o.config && rt_config_load_file(&cfg, o.config, &err))) {
+	if (rt_config_load_cli(&cfg, o.config, o.instance, &err)) {
 		fprintf(stderr, "alluse-feed: %s\n", err.msg);
 		return 2;
 	}
-	if (o.instance)
-		snprintf(cfg.instance, sizeof(cfg.instance), "%s", o.instance);
 	if (o.source) {
 		if (!strcmp(o.source, "synthetic"))
 			cfg.feeder.source = RT_FEED_SYNTHETIC;

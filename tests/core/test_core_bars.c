@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "tests/support/test_util.h"
 #include "workers/core/core_bars.h"
 
 #include <errno.h>
@@ -19,45 +20,12 @@ static char tmpdir[PATH_MAX - 64];
 static char market[PATH_MAX + 64];
 static int market_missing;
 
-static int is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* <repo>/../shared/data/market (cwd under `make test`, else above the executable),
- * then $ALLUSE_MARKET_DATA. */
 static void find_market(void)
 {
-	char exe[PATH_MAX - 64];
-	if (is_dir("../shared/data/market")) {
-		snprintf(market, sizeof(market), "../shared/data/market");
-		return;
-	}
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash;
-		while ((slash = strrchr(exe, '/')) && slash != exe) {
-			*slash = '\0';
-			char probe[PATH_MAX];
-			snprintf(probe, sizeof(probe), "%s/workers/core/core_bars.h", exe);
-			if (access(probe, F_OK) == 0) {
-				snprintf(probe, sizeof(probe), "%s/../shared/data/market", exe);
-				if (is_dir(probe)) {
-					snprintf(market, sizeof(market), "%s", probe);
-					return;
-				}
-				break;
-			}
-		}
-	}
-	const char *env = getenv("ALLUSE_MARKET_DATA");
-	if (env && is_dir(env)) {
-		snprintf(market, sizeof(market), "%s", env);
-		return;
-	}
-	market_missing = 1;
+	const char *dir = test_market_dir();
+	if (dir)
+		snprintf(market, sizeof(market), "%s", dir);
+	market_missing = dir == NULL;
 }
 
 static int make_tmpdir(void **state)

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,4 +130,42 @@ void run_result_free(struct run_result *r)
 	free(r->out);
 	free(r->err);
 	r->out = r->err = NULL;
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *test_market_dir(void)
+{
+	static char market[PATH_MAX + 64];
+	if (is_dir("../shared/data/market"))
+		return "../shared/data/market";
+	char exe[PATH_MAX - 64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash;
+		while ((slash = strrchr(exe, '/')) && slash != exe) {
+			*slash = '\0';
+			char probe[PATH_MAX];
+			snprintf(probe, sizeof(probe), "%s/workers/core/core_atr.h", exe);
+			if (access(probe, F_OK) == 0) {
+				snprintf(probe, sizeof(probe), "%s/../shared/data/market", exe);
+				if (is_dir(probe)) {
+					snprintf(market, sizeof(market), "%s", probe);
+					return market;
+				}
+				break;
+			}
+		}
+	}
+	const char *env = getenv("ALLUSE_MARKET_DATA");
+	if (env && is_dir(env)) {
+		snprintf(market, sizeof(market), "%s", env);
+		return market;
+	}
+	return NULL;
 }

@@ -13,6 +13,11 @@ const char *test_instance_name(const char *tag);
 /* Path of a built program: "$BUILD/bin/<name>" (BUILD defaults to "build"). */
 const char *test_bin(const char *name);
 
+/* The real market data (../shared/data/market/ from the repository root — the
+ * working directory under `make test`, else found above the executable — or
+ * $ALLUSE_MARKET_DATA), or NULL when there is none (tests then skip with 77). */
+const char *test_market_dir(void);
+
 struct run_result {
 	int status;      /* exit code, or 128 + signal */
 	char *out;       /* captured stdout, NUL-terminated (free with run_result_free) */

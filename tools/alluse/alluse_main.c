@@ -65,20 +65,9 @@ static int parse(int argc, char **argv, int first, struct args *a)
 static int load_config(const struct args *a, struct rt_config *cfg)
 {
 	struct rt_err err = {0};
-	rt_config_defaults(cfg);
-	if (rt_config_load_default(cfg, &err) ||
-	    (a->config && rt_config_load_file(cfg, a->config, &err))) {
+	if (rt_config_load_cli(cfg, a->config, a->instance, &err)) {
 		fprintf(stderr, "alluse: %s\n", err.msg);
 		return -EINVAL;
-	}
-	if (a->instance) {
-		size_t n = strlen(a->instance);
-		if (n == 0 || n >= sizeof(cfg->instance)) {
-			fprintf(stderr, "alluse: -n '%s': instance name must be 1..%zu characters\n",
-				a->instance, sizeof(cfg->instance) - 1);
-			return -EINVAL;
-		}
-		memcpy(cfg->instance, a->instance, n + 1);
 	}
 	return 0;
 }

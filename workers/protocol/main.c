@@ -63,13 +63,10 @@ int main(int argc, char **argv)
 	}
 	static struct rt_config cfg;
 	struct rt_err err = {0};
-	rt_config_defaults(&cfg);
-	if (rt_config_load_default(&cfg, &err) || (config && rt_config_load_file(&cfg, config, &err))) {
+	if (rt_config_load_cli(&cfg, config, instance, &err)) {
 		fprintf(stderr, "alluse-worker: %s\n", err.msg);
 		return 2;
 	}
-	if (instance)
-		snprintf(cfg.instance, sizeof(cfg.instance), "%s", instance);
 	if ((uint32_t)id >= cfg.workers.count) {
 		fprintf(stderr, "alluse-worker: --id %ld but workers.count is %u\n", id,
 			cfg.workers.count);
