@@ -4,6 +4,7 @@ PROGRAM_LIST := \
 	alluse-shm:tools/alluse-shm \
 	alluse-feed:feeders/alluse-feed \
 	alluse-worker:workers/protocol \
+	alluse-rules:workers/rules \
 	alluse-feedsend:tools/alluse-feedsend \
 	alluse-record:tools/alluse-record \
 	alluse-bench:bench
