@@ -15,7 +15,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZER ?=
 
-PKGS := liburing ck cmocka yaml-0.1
+PKGS := liburing ck cmocka yaml-0.1 libpq libcrypto
 ifeq ($(SANITIZER),)
 PKGS += jemalloc
 BUILD := build

@@ -9,6 +9,7 @@ deb() {
 	jemalloc) echo libjemalloc-dev ;;
 	yaml-0.1) echo libyaml-dev ;;
 	libpq) echo libpq-dev ;;
+	libcrypto) echo libssl-dev ;;
 	libcurl) echo libcurl4-openssl-dev ;;
 	*) echo "$1" ;;
 	esac

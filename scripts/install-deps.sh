@@ -2,7 +2,7 @@
 # Install every Debian package alluse builds, tests and benchmarks with (as root).
 set -e
 PKGS="build-essential pkg-config liburing-dev libck-dev libcmocka-dev libjemalloc-dev \
-libyaml-dev libpq-dev libcurl4-openssl-dev clang libclang-rt-14-dev clang-format \
+libyaml-dev libpq-dev libssl-dev libcurl4-openssl-dev clang libclang-rt-14-dev clang-format \
 postgresql python3"
 missing=""
 for p in $PKGS; do
