@@ -8,11 +8,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Every name handed out, so a test that fails half-way (cmocka jumps out of it,
+ * past its cleanup) still leaves no segment behind: removed at exit by the process
+ * that made the names (not by forked children). */
+static char made[256][32];
+static unsigned nmade;
+static pid_t made_by;
+
+static void remove_made(void)
+{
+	if (getpid() != made_by)
+		return;
+	for (unsigned i = 0; i < nmade && i < 256; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/alluse.%s", made[i]);
+		shm_unlink(path);
+	}
+}
 
 const char *test_instance_name(const char *tag)
 {
@@ -21,6 +40,13 @@ const char *test_instance_name(const char *tag)
 	char *b = bufs[n % 8];
 	snprintf(b, sizeof(bufs[0]), "t%d-%.8s-%u", (int)getpid(), tag, n);
 	n++;
+	if (made_by != getpid()) {
+		made_by = getpid();
+		nmade = 0;
+		atexit(remove_made);
+	}
+	if (nmade < 256)
+		memcpy(made[nmade++], b, sizeof(made[0]));
 	return b;
 }
 
