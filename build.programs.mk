@@ -5,6 +5,8 @@ PROGRAM_LIST := \
 	alluse-feed:feeders/alluse-feed \
 	alluse-worker:workers/protocol \
 	alluse-rules:workers/rules \
+	alluse-ctl:tools/alluse-ctl \
 	alluse-feedsend:tools/alluse-feedsend \
 	alluse-record:tools/alluse-record \
-	alluse-bench:bench
+	alluse-bench:bench \
+	alluse-audit:tools/alluse-audit

@@ -45,12 +45,13 @@
 
 #define NAME "feed"
 #define SENDER_POOL 256u /* distinct packets the UDP sender cycles through */
-#define UDP_LAT_RATE 50000u /* imposed rate of the latency rows, quotes (= packets) per s */
+#define UDP_LAT_RATE 20000u /* imposed rate of the latency rows, quotes (= packets) per s */
 #define RX_IDLE_END_NS 50000000ull /* receiver: sender done and nothing for 50 ms = end */
 #define DRAIN_BATCH 64u
 
 enum row_id {
 	ROW_SYNTH,
+	ROW_SYNTH_PRE,
 	ROW_REPLAY,
 	ROW_URING_TPUT,
 	ROW_MMSG_TPUT,
@@ -59,7 +60,7 @@ enum row_id {
 	ROW_COUNT
 };
 
-enum kind { K_SYNTH, K_REPLAY, K_UDP_TPUT, K_UDP_LAT };
+enum kind { K_SYNTH, K_SYNTH_PRE, K_REPLAY, K_UDP_TPUT, K_UDP_LAT };
 
 /* One row, accumulated over its rounds. */
 struct row {
@@ -79,7 +80,8 @@ struct row {
 	uint64_t in, published, drops, rejected, received, lost, sent;
 	double send_secs;
 	uint64_t packets, enobufs, rearms, truncated;
-	char note[200];
+	uint64_t late, late_max;
+	char note[240];
 };
 
 /* Control block: an anonymous MAP_SHARED mapping inherited by the children. Words
@@ -101,6 +103,7 @@ struct ctl {
 	uint64_t lost; /* UDP: messages the sequence tracker found missing */
 	uint64_t received; /* consumer: messages popped from the rings */
 	uint64_t send_t0, send_t1; /* sender: TSC around the sends */
+	uint64_t late, late_max; /* latency rows: sends more than 1 us behind schedule, worst */
 	struct feed_udp_stats udp;
 	struct bench_side side[2]; /* [0] the process on CPU A, [1] on CPU B */
 	struct rt_hist hist; /* latency rows: publish stamp - intended send time, ns */
@@ -200,7 +203,7 @@ static int drain_open(struct drain *d)
 		return bench_fail("attach: %s", err.msg);
 	for (uint32_t w = 0; w < FEED_MAX_WORKERS; w++) {
 		const struct shm_dir_entry *e =
-		        shm_segment_find(&d->seg, SHM_KIND_RING, SHM_ROLE_QUOTES, w);
+			shm_segment_find(&d->seg, SHM_KIND_RING, SHM_ROLE_QUOTES, w);
 		if (!e)
 			break;
 		shm_ring_consumer_attach(&d->rings[w], shm_segment_region(&d->seg, e));
@@ -233,7 +236,7 @@ static uint32_t drain_rings(struct drain *d)
 			if (m->instr_id >= d->cap) {
 				d->bad = 1;
 				snprintf(d->why, sizeof(d->why), "message with instrument id %u",
-				         m->instr_id);
+					 m->instr_id);
 				continue;
 			}
 			uint64_t prev = d->last[m->instr_id];
@@ -241,18 +244,19 @@ static uint32_t drain_rings(struct drain *d)
 			    !((m->flags & SHM_QMSG_GAP) && m->quote_seq > prev + 1) && !d->bad) {
 				d->bad = 1;
 				snprintf(d->why, sizeof(d->why),
-				         "instrument %u: quote_seq %llu after %llu without a gap flag",
-				         m->instr_id, (unsigned long long)m->quote_seq,
-				         (unsigned long long)prev);
+					 "instrument %u: quote_seq %llu after %llu without a gap "
+					 "flag",
+					 m->instr_id, (unsigned long long)m->quote_seq,
+					 (unsigned long long)prev);
 			}
 			d->last[m->instr_id] = m->quote_seq;
 			if (d->h && m->exch_ts_ns >= d->record_from) {
 				if (m->write_ts_ns < m->exch_ts_ns && !d->bad) {
 					d->bad = 1;
 					snprintf(d->why, sizeof(d->why),
-					         "publish stamp %llu before the send stamp %llu",
-					         (unsigned long long)m->write_ts_ns,
-					         (unsigned long long)m->exch_ts_ns);
+						 "publish stamp %llu before the send stamp %llu",
+						 (unsigned long long)m->write_ts_ns,
+						 (unsigned long long)m->exch_ts_ns);
 				}
 				rt_hist_record(d->h, m->write_ts_ns - m->exch_ts_ns);
 			}
@@ -339,6 +343,48 @@ static int role_synth_feeder(void *arg)
 	/* release: the results above are visible to the consumer and the parent */
 	rt_store_rel_u32(&G.ctl->done, 1);
 	bench_usage_end(&u, &G.ctl->side[0]);
+	return 0;
+}
+
+#define PRE_POOL 262144u /* pre-generated synthetic quotes, cycled */
+
+/* Diagnostic: the same synthetic events generated before the barrier, so that only
+ * feed_core (and the clock it advances) is timed; the pool of quotes is cycled. */
+static int role_synth_pre_feeder(void *arg)
+{
+	(void)arg;
+	static struct feeder fd;
+	struct feed_synth *s = synth_new();
+	uint32_t ndefs = s ? s->noptions : 0, npool = ndefs + PRE_POOL;
+	struct feed_event *pool = s ? malloc((size_t)npool * sizeof(*pool)) : NULL;
+	if (!pool)
+		return s ? bench_fail("out of memory for %u events", npool) : 1;
+	for (uint32_t i = 0; i < npool; i++)
+		feed_synth_next(s, &pool[i]); /* definitions first, then quotes */
+	if (feeder_open(&fd, &G.fcfg))
+		return 1;
+	struct bench_usage u;
+	uint64_t total = G.warm + G.n, t0 = 0;
+	bench_barrier(&G.ctl->ready_a, &G.ctl->ready_b);
+	bench_usage_begin(&u);
+	for (uint32_t i = 0; i < ndefs; i++)
+		feed_core_on_msg(&fd.f, &pool[i].msg, 0, rt_clock_now_ns());
+	for (uint64_t q = 0; q < total;) {
+		const struct feed_event *ev = &pool[ndefs + q % PRE_POOL];
+		feed_core_set_time(&fd.f, ev->ts_ns);
+		feed_core_on_msg(&fd.f, &ev->msg, ev->nonfinite, rt_clock_now_ns());
+		if (++q == G.warm)
+			t0 = rt_tsc_read();
+	}
+	uint64_t t1 = rt_tsc_read();
+	G.ctl->count = G.n;
+	G.ctl->t0 = t0;
+	G.ctl->t1 = t1;
+	G.ctl->sent = total;
+	feeder_results(&fd);
+	rt_store_rel_u32(&G.ctl->done, 1);
+	bench_usage_end(&u, &G.ctl->side[0]);
+	free(pool);
 	return 0;
 }
 
@@ -566,7 +612,8 @@ static int role_udp_sender(void *arg)
 				rc = bench_fail("sendmmsg: %s", strerror(-k));
 				break;
 			}
-			drain_rings(&d);
+			while (drain_rings(&d))
+				;
 		}
 	} else {
 		/* imposed rate, one quote per packet; packet k is due at start + k / rate and
@@ -582,6 +629,11 @@ static int role_udp_sender(void *arg)
 				if (!drain_rings(&d))
 					rt_cpu_relax();
 			struct pkt *p = &pool[next];
+			uint64_t lateness = rt_clock_now_ns() - due;
+			if (lateness > 1000)
+				G.ctl->late++;
+			if (lateness > G.ctl->late_max)
+				G.ctl->late_max = lateness;
 			next = (next + 1) % SENDER_POOL;
 			put_be64(p->buf + FEED_WIRE_SESSION_LEN, seq);
 			put_be64(p->buf + p->ts_off[0], due);
@@ -639,7 +691,7 @@ static int make_segment(struct shm_segment *seg, struct rt_err *err)
 		const struct feed_synth_option *op = &s->opt[i];
 		struct shm_instr in;
 		rc = shm_instr_make_option(&in, G.scfg.u[op->under].symbol, op->expiry,
-		                           (char)op->right, op->strike);
+					   (char)op->right, op->strike);
 		if (!rc)
 			rc = shm_instr_add(&dir, &in, NULL, err);
 		if (rc == -EEXIST)
@@ -698,17 +750,19 @@ static int run_round(struct row *r, uint32_t round, uint64_t warm, uint64_t n)
 	struct bench_proc procs[2];
 	switch (r->kind) {
 	case K_SYNTH:
+	case K_SYNTH_PRE:
 	case K_REPLAY:
 		procs[0] = (struct bench_proc){"feeder", G.o->cpus[0],
-		                               r->kind == K_SYNTH ? role_synth_feeder
-		                                                  : role_replay_feeder,
-		                               NULL};
+					       r->kind == K_SYNTH       ? role_synth_feeder
+					       : r->kind == K_SYNTH_PRE ? role_synth_pre_feeder
+									: role_replay_feeder,
+					       NULL};
 		procs[1] = (struct bench_proc){"consumer", G.o->cpus[1], role_consumer, NULL};
 		break;
 	default:
 		procs[0] = (struct bench_proc){"sender", G.o->cpus[0], role_udp_sender, NULL};
 		procs[1] = (struct bench_proc){"receiving feeder", G.o->cpus[1], role_udp_receiver,
-		                               NULL};
+					       NULL};
 		break;
 	}
 	int64_t st0[2] = {bench_steal_ticks(G.o->cpus[0]), bench_steal_ticks(G.o->cpus[1])};
@@ -737,15 +791,18 @@ static int run_round(struct row *r, uint32_t round, uint64_t warm, uint64_t n)
 	r->enobufs += c->udp.enobufs;
 	r->rearms += c->udp.rearms;
 	r->truncated += c->udp.truncated;
+	r->late += c->late;
+	if (c->late_max > r->late_max)
+		r->late_max = c->late_max;
 	if (c->send_t1 > c->send_t0)
 		r->send_secs += secs_of(c->send_t0, c->send_t1);
 	/* honest accounting: every published message was either popped or dropped */
 	if (c->received != c->published - c->drops) {
 		fprintf(stderr,
-		        "\nalluse-bench feed: %s: %llu published - %llu dropped, but the consumer "
-		        "popped %llu\n",
-		        r->label, (unsigned long long)c->published, (unsigned long long)c->drops,
-		        (unsigned long long)c->received);
+			"\nalluse-bench feed: %s: %llu published - %llu dropped, but the consumer "
+			"popped %llu\n",
+			r->label, (unsigned long long)c->published, (unsigned long long)c->drops,
+			(unsigned long long)c->received);
 		return 1;
 	}
 	if (r->hist) {
@@ -754,7 +811,7 @@ static int run_round(struct row *r, uint32_t round, uint64_t warm, uint64_t n)
 		double secs = c->t1 > c->t0 ? secs_of(c->t0, c->t1) : 0;
 		if (!c->t0 || secs <= 0) {
 			fprintf(stderr, "\nalluse-bench feed: %s: no timed window (%llu quotes)\n",
-			        r->label, (unsigned long long)c->count);
+				r->label, (unsigned long long)c->count);
 			return 1;
 		}
 		r->count += c->count;
@@ -795,9 +852,10 @@ static void progress_start(const char *what, uint32_t rounds)
 int bench_feed_run(const struct bench_opts *o)
 {
 	if (rt_cpu_count() < 2 || o->cpus[0] < 0 || o->cpus[1] < 0) {
-		fprintf(stderr, "alluse-bench feed: needs 2 CPUs for the two pinned processes, "
-		                "this process may use %d: skipped\n",
-		        rt_cpu_count());
+		fprintf(stderr,
+			"alluse-bench feed: needs 2 CPUs for the two pinned processes, "
+			"this process may use %d: skipped\n",
+			rt_cpu_count());
 		return 77;
 	}
 	if (rt_tsc_calibrate(&G.tsc, 100) != 0) {
@@ -816,7 +874,7 @@ int bench_feed_run(const struct bench_opts *o)
 	snprintf(G.cfg.instance, sizeof(G.cfg.instance), "%s", G.instance);
 	const char *tmp = getenv("TMPDIR");
 	snprintf(G.csv_path, sizeof(G.csv_path), "%s/alluse-bench-feed-%d.csv",
-	         tmp && *tmp ? tmp : "/tmp", (int)getpid());
+		 tmp && *tmp ? tmp : "/tmp", (int)getpid());
 	/* the source alluse-feed runs on the default configuration */
 	feed_synth_cfg_defaults(&G.scfg);
 	G.scfg.seed = G.cfg.feeder.synthetic_seed;
@@ -829,14 +887,14 @@ int bench_feed_run(const struct bench_opts *o)
 		return 1;
 	}
 	G.fcfg = (struct feed_core_cfg){
-	        .validate =
-	                {
-	                        .max_age_ns = (uint64_t)G.cfg.feeder.max_age_ms * 1000000ull,
-	                        .jump_atr_k100 = (uint32_t)(G.cfg.feeder.jump_atr_k * 100.0 + 0.5),
-	                        .jump_confirm = G.cfg.feeder.jump_confirm,
-	                },
-	        .auto_define = G.cfg.feeder.auto_define_options,
-	        .clock_mode = SHM_CLOCK_REPLAY,
+		.validate =
+			{
+				.max_age_ns = (uint64_t)G.cfg.feeder.max_age_ms * 1000000ull,
+				.jump_atr_k100 = (uint32_t)(G.cfg.feeder.jump_atr_k * 100.0 + 0.5),
+				.jump_confirm = G.cfg.feeder.jump_confirm,
+			},
+		.auto_define = G.cfg.feeder.auto_define_options,
+		.clock_mode = SHM_CLOCK_REPLAY,
 	};
 
 	int quick = o->quick;
@@ -844,38 +902,41 @@ int bench_feed_run(const struct bench_opts *o)
 	uint64_t synth_n = quick ? 1000000 : 4000000, synth_warm = quick ? 100000 : 400000;
 	uint64_t replay_n = quick ? 500000 : 2000000, replay_warm = quick ? 50000 : 200000;
 	uint64_t udp_n = quick ? 1000000 : 4000000, udp_warm = udp_n / 10;
-	uint64_t lat_total = o->samples ? o->samples : quick ? 50000 : 500000;
+	uint64_t lat_total = o->samples ? o->samples : quick ? 20000 : 200000;
 	uint64_t lat_n = lat_total / udp_rounds, lat_warm = quick ? 2000 : 5000;
 	if (lat_n < 1)
 		lat_n = 1;
 
 	static struct row rows[ROW_COUNT] = {
-	        [ROW_SYNTH] = {.label = "synthetic-throughput", .kind = K_SYNTH},
-	        [ROW_REPLAY] = {.label = "replay-throughput", .kind = K_REPLAY},
-	        [ROW_URING_TPUT] = {.label = "udp-uring-throughput",
-	                            .kind = K_UDP_TPUT,
-	                            .mode = FEED_UDP_URING_MULTISHOT,
-	                            .ratio_vs = "udp-recvmmsg-throughput"},
-	        [ROW_MMSG_TPUT] = {.label = "udp-recvmmsg-throughput",
-	                           .kind = K_UDP_TPUT,
-	                           .mode = FEED_UDP_RECVMMSG},
-	        [ROW_URING_LAT] = {.label = "udp-uring-latency",
-	                           .kind = K_UDP_LAT,
-	                           .mode = FEED_UDP_URING_MULTISHOT},
-	        [ROW_MMSG_LAT] = {.label = "udp-recvmmsg-latency",
-	                          .kind = K_UDP_LAT,
-	                          .mode = FEED_UDP_RECVMMSG},
+		[ROW_SYNTH] = {.label = "synthetic-throughput", .kind = K_SYNTH},
+		[ROW_SYNTH_PRE] = {.label = "synthetic-pregenerated-throughput",
+				   .kind = K_SYNTH_PRE,
+				   .ratio_vs = "synthetic-throughput"},
+		[ROW_REPLAY] = {.label = "replay-throughput", .kind = K_REPLAY},
+		[ROW_URING_TPUT] = {.label = "udp-uring-throughput",
+				    .kind = K_UDP_TPUT,
+				    .mode = FEED_UDP_URING_MULTISHOT,
+				    .ratio_vs = "udp-recvmmsg-throughput"},
+		[ROW_MMSG_TPUT] = {.label = "udp-recvmmsg-throughput",
+				   .kind = K_UDP_TPUT,
+				   .mode = FEED_UDP_RECVMMSG},
+		[ROW_URING_LAT] = {.label = "udp-uring-latency",
+				   .kind = K_UDP_LAT,
+				   .mode = FEED_UDP_URING_MULTISHOT},
+		[ROW_MMSG_LAT] = {.label = "udp-recvmmsg-latency",
+				  .kind = K_UDP_LAT,
+				  .mode = FEED_UDP_RECVMMSG},
 	};
 	int failed = 0;
 	G.ctl = mmap(NULL, sizeof(struct ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	             -1, 0);
+		     -1, 0);
 	if (G.ctl == MAP_FAILED) {
 		fprintf(stderr, "alluse-bench feed: map the control block: %s\n", strerror(errno));
 		return 1;
 	}
 	for (int i = ROW_URING_LAT; i <= ROW_MMSG_LAT; i++) {
 		rows[i].hist = mmap(NULL, sizeof(struct rt_hist), PROT_READ | PROT_WRITE,
-		                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (rows[i].hist == MAP_FAILED) {
 			rows[i].hist = NULL;
 			failed = 1;
@@ -892,16 +953,19 @@ int bench_feed_run(const struct bench_opts *o)
 		goto out;
 	}
 	fprintf(stderr,
-	        "alluse-bench feed: cpus %d,%d, TSC %.3f GHz, segment %s (%u quote rings of %u), "
-	        "%u underlyings + %u options\n",
-	        o->cpus[0], o->cpus[1], 1.0 / G.tsc.ns_per_tick, seg.path, G.cfg.workers.count,
-	        G.cfg.shm.quote_ring_capacity, G.scfg.nunderlyings, G.noptions);
+		"alluse-bench feed: cpus %d,%d, TSC %.3f GHz, segment %s (%u quote rings of %u), "
+		"%u underlyings + %u options\n",
+		o->cpus[0], o->cpus[1], 1.0 / G.tsc.ns_per_tick, seg.path, G.cfg.workers.count,
+		G.cfg.shm.quote_ring_capacity, G.scfg.nunderlyings, G.noptions);
 
-	/* synthetic */
+	/* synthetic, live generator and pre-generated, interleaved */
 	uint64_t w0 = rt_clock_now_ns();
-	progress_start(rows[ROW_SYNTH].label, tput_rounds);
+	fprintf(stderr, "  %s %s: %u rounds ", rows[ROW_SYNTH].label, rows[ROW_SYNTH_PRE].label,
+		tput_rounds);
 	for (uint32_t r = 0; r < tput_rounds && !failed; r++) {
-		failed = run_round(&rows[ROW_SYNTH], r, synth_warm, synth_n);
+		for (int j = 0; j < 2 && !failed; j++)
+			failed = run_round(&rows[ROW_SYNTH + (j + (int)r) % 2], r, synth_warm,
+					   synth_n);
 		fputc('.', stderr);
 	}
 	if (failed)
@@ -916,8 +980,8 @@ int bench_feed_run(const struct bench_opts *o)
 		goto out;
 	}
 	fprintf(stderr, "  replay file %s: %llu quotes written in %.1f s\n", G.csv_path,
-	        (unsigned long long)(replay_warm + replay_n),
-	        (double)(rt_clock_now_ns() - w0) * 1e-9);
+		(unsigned long long)(replay_warm + replay_n),
+		(double)(rt_clock_now_ns() - w0) * 1e-9);
 	w0 = rt_clock_now_ns();
 	progress_start(rows[ROW_REPLAY].label, tput_rounds);
 	for (uint32_t r = 0; r < tput_rounds && !failed; r++) {
@@ -932,11 +996,11 @@ int bench_feed_run(const struct bench_opts *o)
 
 	/* UDP: io_uring and recvmmsg interleaved, rotating which goes first */
 	static const int pairs[2][2] = {{ROW_URING_TPUT, ROW_MMSG_TPUT},
-	                                {ROW_URING_LAT, ROW_MMSG_LAT}};
+					{ROW_URING_LAT, ROW_MMSG_LAT}};
 	for (int p = 0; p < 2 && !failed; p++) {
 		w0 = rt_clock_now_ns();
 		fprintf(stderr, "  %s %s: %u rounds ", rows[pairs[p][0]].label,
-		        rows[pairs[p][1]].label, udp_rounds);
+			rows[pairs[p][1]].label, udp_rounds);
 		for (uint32_t r = 0; r < udp_rounds && !failed; r++) {
 			for (int j = 0; j < 2 && !failed; j++) {
 				struct row *row = &rows[pairs[p][(j + r) % 2]];
@@ -972,8 +1036,8 @@ out:
 	for (int i = 0; i < ROW_COUNT; i++) {
 		struct row *r = &rows[i];
 		struct bench_row *br = r->hist ? bench_report_add_latency(&rep, r->label, r->hist)
-		                               : bench_report_add_rate(&rep, r->label, r->count,
-		                                                       r->secs, r->ratio_vs);
+					       : bench_report_add_rate(&rep, r->label, r->count,
+								       r->secs, r->ratio_vs);
 		if (!br)
 			continue;
 		if (!r->hist) {
@@ -991,27 +1055,34 @@ out:
 		br->cpu_share = s0 < s1 ? s0 : s1;
 		switch (r->kind) {
 		case K_SYNTH:
+		case K_SYNTH_PRE:
 		case K_REPLAY:
 			snprintf(r->note, sizeof(r->note),
-			         "feeder cpu %d -> consumer cpu %d; %llu in, %llu rejected, %llu "
-			         "dropped (ring full)",
-			         o->cpus[0], o->cpus[1], (unsigned long long)r->in,
-			         (unsigned long long)r->rejected, (unsigned long long)r->drops);
+				 "%sfeeder cpu %d -> consumer cpu %d; %llu in, %llu rejected, %llu "
+				 "dropped (ring full)",
+				 r->kind == K_SYNTH_PRE ? "diagnostic, generator not timed; " : "",
+				 o->cpus[0], o->cpus[1], (unsigned long long)r->in,
+				 (unsigned long long)r->rejected, (unsigned long long)r->drops);
 			break;
 		case K_UDP_TPUT:
+			/* no datagram lost: the feeder kept up and the figure is the sender's */
 			snprintf(r->note, sizeof(r->note),
-			         "sender+consumer cpu %d -> feeder cpu %d; sent %.2f M/s; %llu of %llu "
-			         "lost in the socket; %llu ring drops",
-			         o->cpus[0], o->cpus[1],
-			         r->send_secs > 0 ? (double)r->sent / r->send_secs / 1e6 : 0,
-			         (unsigned long long)r->lost, (unsigned long long)r->sent,
-			         (unsigned long long)r->drops);
+				 "sender+consumer cpu %d -> feeder cpu %d; sent %.2f M/s; %llu of "
+				 "%llu "
+				 "lost in the socket (%s); %llu ring drops",
+				 o->cpus[0], o->cpus[1],
+				 r->send_secs > 0 ? (double)r->sent / r->send_secs / 1e6 : 0,
+				 (unsigned long long)r->lost, (unsigned long long)r->sent,
+				 r->lost ? "feeder saturated" : "sender-bound",
+				 (unsigned long long)r->drops);
 			break;
 		case K_UDP_LAT:
 			snprintf(r->note, sizeof(r->note),
-			         "%u quotes/s, 1 per packet; sender+consumer cpu %d -> feeder cpu %d; "
-			         "%llu lost",
-			         UDP_LAT_RATE, o->cpus[0], o->cpus[1], (unsigned long long)r->lost);
+				 "%u quotes/s, 1 per packet; sender+consumer cpu %d -> feeder cpu "
+				 "%d; "
+				 "%llu lost; %llu sends > 1 us late (worst %.2f ms)",
+				 UDP_LAT_RATE, o->cpus[0], o->cpus[1], (unsigned long long)r->lost,
+				 (unsigned long long)r->late, (double)r->late_max * 1e-6);
 			break;
 		}
 		br->note = r->note;
@@ -1023,14 +1094,14 @@ out:
 	const struct bench_row *ml = bench_report_find(&rep, "udp-recvmmsg-latency");
 	if (syn)
 		bench_report_check(&rep, "synthetic-throughput >= 5 M quotes/s", syn->per_s, 5e6, 1,
-		                   0, syn, NULL);
+				   0, syn, NULL);
 	if (ut && mt)
 		bench_report_check(&rep, "udp throughput: uring / recvmmsg >= 1.0",
-		                   bench_report_ratio_rate(&rep, ut->label, mt->label), 1.0, 1, 0, ut,
-		                   mt);
+				   bench_report_ratio_rate(&rep, ut->label, mt->label), 1.0, 1, 0,
+				   ut, mt);
 	if (ul && ml && ul->p50_ns)
 		bench_report_check(&rep, "udp latency p50: recvmmsg / uring >= 1.0",
-		                   (double)ml->p50_ns / (double)ul->p50_ns, 1.0, 1, 0, ul, ml);
+				   (double)ml->p50_ns / (double)ul->p50_ns, 1.0, 1, 0, ul, ml);
 	bench_report_print(&rep, stdout);
 	printf("latency rows: intended send time (the stamp carried in exch_ts_ns) -> "
 	       "feed_core's board-write stamp (write_ts_ns), ns, one-way\n");

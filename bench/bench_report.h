@@ -40,7 +40,9 @@ struct bench_opts {
  */
 #define BENCH_LIST(X)                                                                              \
 	X(ring, "cross-process SPSC ring vs c2c, ck_ring, pipe, socket, eventfd")                  \
-	X(feed, "quotes from each feed source into the board and the workers' rings")
+	X(feed, "quotes from each feed source into the board and the workers' rings")              \
+	X(e2e, "feeder -> pinned worker over a real segment: quote to event, cadence")        \
+	X(audit, "audit journal append, PostgreSQL COPY shipping vs per-row INSERT")
 
 #define BENCH_DECLARE_(name, summary) int bench_##name##_run(const struct bench_opts *opts);
 BENCH_LIST(BENCH_DECLARE_)

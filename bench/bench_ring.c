@@ -17,6 +17,7 @@
  * failed, and the segment is unlinked on every exit path and on SIGINT/SIGTERM/SIGHUP.
  */
 #include "bench/bench_report.h"
+#include "bench/bench_util.h"
 
 #include "rt/rt_atomic.h"
 #include "rt/rt_clock.h"
@@ -213,7 +214,7 @@ static void barrier(struct child *c)
 /* One-way ns from a round trip in TSC ticks, rounded. */
 static inline uint64_t one_way_ns(uint64_t ticks)
 {
-	return (uint64_t)((double)ticks * G.tsc.ns_per_tick * 0.5 + 0.5);
+	return bench_one_way_ns(&G.tsc, ticks);
 }
 
 /* The spin-wait used by every busy-spin row alike (see docs/bench.md, "spin"). */
@@ -237,40 +238,21 @@ static inline struct bench_msg *ck_buf(struct child *c, int r)
 
 /* ---- c2c: raw cache-line ping-pong ----------------------------------------------------- */
 
+/* The loops are bench_util's, shared with alluse-bench e2e. Every round starts from 1:
+ * the words keep the previous round's last value, which is never 1. */
 static int c2c_ping(struct child *c)
 {
-	uint64_t *out = c2c_word(c, 0), *in = c2c_word(c, 1);
-	struct rt_hist *h = &c->ctl->hist;
-	uint64_t warm = c->run->warm, n = c->run->n, i = 1;
 	barrier(c);
-	for (; i <= warm; i++) {
-		/* release/acquire: the same pair a ring publish and refresh use */
-		rt_store_rel_u64(out, i);
-		while (rt_load_acq_u64(in) != i)
-			SPIN();
-	}
-	for (uint64_t k = 0; k < n; k++, i++) {
-		uint64_t t0 = rt_tsc_read();
-		rt_store_rel_u64(out, i);
-		while (rt_load_acq_u64(in) != i)
-			SPIN();
-		uint64_t t1 = rt_tsc_read();
-		rt_hist_record(h, one_way_ns(t1 - t0));
-	}
-	c->ctl->count = n;
+	bench_c2c_ping(c2c_word(c, 0), c2c_word(c, 1), 1, c->run->warm, c->run->n, &c->ctl->hist,
+	               &G.tsc);
+	c->ctl->count = c->run->n;
 	return 0;
 }
 
 static int c2c_pong(struct child *c)
 {
-	uint64_t *in = c2c_word(c, 0), *out = c2c_word(c, 1);
-	uint64_t total = c->run->warm + c->run->n;
 	barrier(c);
-	for (uint64_t i = 1; i <= total; i++) {
-		while (rt_load_acq_u64(in) != i)
-			SPIN();
-		rt_store_rel_u64(out, i);
-	}
+	bench_c2c_pong(c2c_word(c, 0), c2c_word(c, 1), 1, c->run->warm + c->run->n);
 	return 0;
 }
 
@@ -694,28 +676,6 @@ static void __attribute__((noreturn)) child_main(struct child *c, role_fn fn)
 	_exit(rc);
 }
 
-/* Hypervisor steal time of one CPU so far, in clock ticks (/proc/stat field 8); -1. */
-static int64_t steal_ticks(int cpu)
-{
-	FILE *f = fopen("/proc/stat", "r");
-	if (!f)
-		return -1;
-	char line[512], want[16];
-	int n = snprintf(want, sizeof(want), "cpu%d ", cpu);
-	int64_t v = -1;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long x[8];
-		if (strncmp(line, want, (size_t)n) != 0)
-			continue;
-		if (sscanf(line + n, "%llu %llu %llu %llu %llu %llu %llu %llu", &x[0], &x[1], &x[2],
-		           &x[3], &x[4], &x[5], &x[6], &x[7]) == 8)
-			v = (int64_t)x[7];
-		break;
-	}
-	fclose(f);
-	return v;
-}
-
 static const char *role_name(int idx)
 {
 	return idx == 0 ? "side A" : idx == 1 ? "side B" : "inspector";
@@ -918,20 +878,6 @@ static double paired_ratio(const struct run *run, const struct run *runs, size_t
 	return n % 2 ? q[n / 2] : (q[n / 2 - 1] + q[n / 2]) / 2;
 }
 
-/* The smallest step the TSC advances by: the resolution of every latency sample
- * (on EPYC guests the counter moves in steps of ~24 ticks, 10 ns). */
-static double tsc_step_ns(void)
-{
-	uint64_t best = UINT64_MAX, prev = rt_tsc_read();
-	for (int i = 0; i < 10000; i++) {
-		uint64_t t = rt_tsc_read();
-		if (t > prev && t - prev < best)
-			best = t - prev;
-		prev = t;
-	}
-	return best == UINT64_MAX ? 0 : (double)best * G.tsc.ns_per_tick;
-}
-
 static double secs_of(uint64_t t0, uint64_t t1)
 {
 	return (double)(t1 - t0) * G.tsc.ns_per_tick * 1e-9;
@@ -1021,7 +967,7 @@ int bench_ring_run(const struct bench_opts *o)
 	G.parent = getpid();
 	snprintf(G.instance, sizeof(G.instance), "bench-%d", (int)G.parent);
 
-	double rep_tsc_step_ns = tsc_step_ns();
+	double rep_tsc_step_ns = bench_tsc_step_ns(&G.tsc);
 	uint64_t lat_n = o->samples ? o->samples : o->quick ? 100000 : 1000000;
 	uint64_t sys_n = lat_n / 10 < 1000 ? 1000 : lat_n / 10;
 	uint64_t msgs = o->quick ? 5000000 : 100000000;
@@ -1145,14 +1091,14 @@ int bench_ring_run(const struct bench_opts *o)
 						break;
 					}
 				}
-				int64_t st0 = steal_ticks(o->cpus[0]),
-				        st1 = steal_ticks(o->cpus[1]);
+				int64_t st0 = bench_steal_ticks(o->cpus[0]),
+				        st1 = bench_steal_ticks(o->cpus[1]);
 				if (measure(run, ctl, o) != 0) {
 					failed = 1;
 					break;
 				}
-				int64_t st0e = steal_ticks(o->cpus[0]),
-				        st1e = steal_ticks(o->cpus[1]);
+				int64_t st0e = bench_steal_ticks(o->cpus[0]),
+				        st1e = bench_steal_ticks(o->cpus[1]);
 				if (run->kind == RUN_TPUT) {
 					double secs = secs_of(ctl->t0, ctl->t1);
 					run->count += ctl->count;

@@ -17,7 +17,7 @@
 /* ---- c2c ---------------------------------------------------------------------------- */
 
 uint64_t bench_c2c_ping(uint64_t *out, const uint64_t *in, uint64_t first, uint64_t warm,
-                        uint64_t n, struct rt_hist *h, const struct rt_tsc *tsc)
+			uint64_t n, struct rt_hist *h, const struct rt_tsc *tsc)
 {
 	uint64_t i = first;
 	for (uint64_t k = 0; k < warm; k++, i++) {
@@ -71,7 +71,7 @@ int64_t bench_steal_ticks(int cpu)
 		if (strncmp(line, want, (size_t)n) != 0)
 			continue;
 		if (sscanf(line + n, "%llu %llu %llu %llu %llu %llu %llu %llu", &x[0], &x[1], &x[2],
-		           &x[3], &x[4], &x[5], &x[6], &x[7]) == 8)
+			   &x[3], &x[4], &x[5], &x[6], &x[7]) == 8)
 			v = (int64_t)x[7];
 		break;
 	}
@@ -105,7 +105,7 @@ void bench_usage_end(const struct bench_usage *u, struct bench_side *acc)
 	getrusage(RUSAGE_SELF, &ru);
 	acc->nivcsw += ru.ru_nivcsw - u->nivcsw0;
 	acc->cpu_ns += (uint64_t)((cpu1.tv_sec - u->cpu0.tv_sec) * 1000000000ll +
-	                          (cpu1.tv_nsec - u->cpu0.tv_nsec));
+				  (cpu1.tv_nsec - u->cpu0.tv_nsec));
 	acc->wall_ns += wall;
 }
 
@@ -186,7 +186,7 @@ int bench_fail(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nalluse-bench %s: %s: %s: %s\n", U.bench ? U.bench : "?",
-	        U.what ? U.what : "?", U.role ? U.role : "?", msg);
+		U.what ? U.what : "?", U.role ? U.role : "?", msg);
 	return 1;
 }
 
@@ -211,7 +211,7 @@ static void __attribute__((noreturn)) child_main(const struct bench_proc *p, uns
 }
 
 int bench_procs_run(const char *bench, const char *what, struct bench_proc *procs, int n,
-                    unsigned watchdog_s)
+		    unsigned watchdog_s)
 {
 	pid_t pid[MAX_PROCS];
 	if (n > MAX_PROCS)
@@ -229,7 +229,7 @@ int bench_procs_run(const char *bench, const char *what, struct bench_proc *proc
 			child_main(&procs[i], watchdog_s);
 		if (pid[i] < 0) {
 			fprintf(stderr, "\nalluse-bench %s: %s: fork %s: %s\n", bench, what,
-			        procs[i].role, strerror(errno));
+				procs[i].role, strerror(errno));
 			for (int j = 0; j < i; j++)
 				kill(pid[j], SIGKILL);
 			n = i;
@@ -259,14 +259,15 @@ int bench_procs_run(const char *bench, const char *what, struct bench_proc *proc
 			continue;
 		failed = 1;
 		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
-			fprintf(stderr, "\nalluse-bench %s: %s: %s: watchdog fired: not done after %u s\n",
-			        bench, what, procs[i].role, watchdog_s);
+			fprintf(stderr,
+				"\nalluse-bench %s: %s: %s: watchdog fired: not done after %u s\n",
+				bench, what, procs[i].role, watchdog_s);
 		else if (WIFSIGNALED(st))
-			fprintf(stderr, "\nalluse-bench %s: %s: %s: killed by signal %d (%s)\n", bench,
-			        what, procs[i].role, WTERMSIG(st), strsignal(WTERMSIG(st)));
+			fprintf(stderr, "\nalluse-bench %s: %s: %s: killed by signal %d (%s)\n",
+				bench, what, procs[i].role, WTERMSIG(st), strsignal(WTERMSIG(st)));
 		else if (WEXITSTATUS(st) != 1)
 			fprintf(stderr, "\nalluse-bench %s: %s: %s: exit status %d\n", bench, what,
-			        procs[i].role, WEXITSTATUS(st));
+				procs[i].role, WEXITSTATUS(st));
 		for (int j = 0; j < n; j++)
 			if (pid[j] > 0)
 				kill(pid[j], SIGKILL);

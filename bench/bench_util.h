@@ -36,7 +36,7 @@ static inline uint64_t bench_one_way_ns(const struct rt_tsc *tsc, uint64_t ticks
  * two processes can run several c2c rounds over the same words.
  */
 uint64_t bench_c2c_ping(uint64_t *out, const uint64_t *in, uint64_t first, uint64_t warm,
-                        uint64_t n, struct rt_hist *h, const struct rt_tsc *tsc);
+			uint64_t n, struct rt_hist *h, const struct rt_tsc *tsc);
 /* Side B: echo `total` values from `first`. Returns the next unused value. */
 uint64_t bench_c2c_pong(const uint64_t *in, uint64_t *out, uint64_t first, uint64_t total);
 
@@ -94,7 +94,7 @@ struct bench_proc {
  * is printed by the child before it exits.
  */
 int bench_procs_run(const char *bench, const char *what, struct bench_proc *procs, int n,
-                    unsigned watchdog_s);
+		    unsigned watchdog_s);
 
 /* In a child of bench_procs_run: print "alluse-bench BENCH: WHAT: ROLE: <message>" on
  * stderr and return 1 (the exit code to return from fn). */

@@ -12,7 +12,8 @@
  *   events.<i>             event ring worker i -> side processes (shm.event_ring_capacity)
  *   posctl.<i>             position commands supervisor/rules -> worker i (1024 slots)
  *   positions.<i>          worker i's positions and levels (workers.max_positions)
- *   counters: supervisor, feeder, worker.<i>    (one owner each)
+ *   ctl                    operator commands alluse-ctl -> rules (64 slots)
+ *   counters: supervisor, feeder, rules, worker.<i>    (one owner each)
  *   hists:    feeder, worker.<i>                (one owner each)
  */
 #ifndef SHM_INSTANCE_H

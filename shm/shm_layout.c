@@ -39,6 +39,8 @@ const char *shm_role_name(uint32_t role)
 		return "posctl";
 	case SHM_ROLE_AUDIT:
 		return "audit";
+	case SHM_ROLE_CTL:
+		return "ctl";
 	default:
 		return "unknown";
 	}

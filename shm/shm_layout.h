@@ -83,6 +83,7 @@ enum shm_role {
 	SHM_ROLE_SCRATCH = 3, /* tests and benchmarks */
 	SHM_ROLE_POSCTL = 4,  /* position commands: supervisor/rules -> worker i */
 	SHM_ROLE_AUDIT = 5,   /* audit records: one producer process -> the audit process */
+	SHM_ROLE_CTL = 6,     /* operator commands: alluse-ctl (one at a time) -> rules */
 };
 
 struct shm_header {

@@ -8,7 +8,6 @@
 #include "rt/rt_signal.h"
 #include "shm/shm_counters.h"
 #include "shm/shm_instance.h"
-#include "tools/alluse/sup_proto.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -44,6 +43,14 @@ static int plan_children(const struct rt_config *cfg, const char *config_path, c
 		const char *argv[] = {prog, "-n", cfg->instance, config_path ? "-c" : NULL,
 				      config_path, NULL};
 		int rc = rt_proc_init(&procs[(*n)++], "feeder", argv, 1, err);
+		if (rc)
+			return rc;
+	}
+	snprintf(prog, sizeof(prog), "%s/alluse-rules", dir);
+	{
+		const char *argv[] = {prog, "run", "-n", cfg->instance, config_path ? "-c" : NULL,
+				      config_path, NULL};
+		int rc = rt_proc_init(&procs[(*n)++], "rules", argv, 1, err);
 		if (rc)
 			return rc;
 	}
@@ -83,13 +90,6 @@ int sup_run(const struct rt_config *cfg, const char *config_path, const char *ar
 	uint64_t *c_restarts = shm_counters_get_or_add(&cs, "process.restarts");
 	uint64_t *c_uptime = shm_counters_get_or_add(&cs, "uptime.s");
 
-	struct sup_proto *sp = sup_proto_open(&seg, cfg);
-	if (!sp) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	sup_proto_atr_job(sp);
-
 	char dir[PATH_MAX];
 	bin_dir(argv0, dir, sizeof(dir));
 	static struct rt_proc procs[SUP_MAX_PROCS];
@@ -111,19 +111,16 @@ int sup_run(const struct rt_config *cfg, const char *config_path, const char *ar
 		rt_store_rlx_u64(c_uptime, (now - t0) / 1000000000ull);
 		rt_proc_reap(procs, nprocs, 0);
 		rt_proc_restart_due(procs, nprocs, now);
-		uint32_t drained = sup_proto_tick(sp, now);
+
 		uint64_t restarts = 0;
 		for (int i = 0; i < nprocs; i++)
 			restarts += procs[i].restarts;
 		rt_store_rlx_u64(c_restarts, restarts);
-		if (!drained)
-			rt_clock_sleep_ns(20000000);
+		rt_clock_sleep_ns(20000000);
 	}
 	rt_log_info("stopping", "signal=%d", rt_signal_stop_requested());
 	rt_proc_stop_all(procs, nprocs, 3000);
-	sup_proto_tick(sp, rt_clock_now_ns()); /* the last events */
 out:
-	sup_proto_close(sp);
 	shm_segment_detach(&seg);
 	if (!keep) {
 		shm_segment_unlink(cfg->instance, NULL);

@@ -1,17 +1,20 @@
 /*
  * alluse-rules — the rules process and the operator's checks of its numbers.
  *
+ *   alluse-rules run [-c FILE] [-n INSTANCE]     the rules process (started by alluse run)
  *   alluse-rules atr --bars FILE [--period N]
  *   alluse-rules bs --spot S --strike K --rate R --div Q --vol V --years T --right P|C [--json]
  */
 #include "workers/rules/rules_cli.h"
+#include "workers/rules/rules_run.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: alluse-rules atr --bars FILE [--period N]\n"
+	fprintf(f, "usage: alluse-rules run [-c FILE] [-n INSTANCE]\n"
+		   "       alluse-rules atr --bars FILE [--period N]\n"
 		   "       alluse-rules bs --spot S --strike K --rate R --div Q --vol V --years T "
 		   "--right P|C [--json]\n");
 }
@@ -26,6 +29,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "run"))
+		return rules_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "atr"))
 		return rules_cli_atr(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "bs"))

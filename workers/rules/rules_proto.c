@@ -1,4 +1,4 @@
-#include "tools/alluse/sup_proto.h"
+#include "workers/rules/rules_proto.h"
 
 #include "feeders/feed_core.h"
 #include "rt/rt_atomic.h"
@@ -25,7 +25,7 @@
 
 #define MAX_POSITIONS 65536
 
-struct sup_proto {
+struct rules_proto {
 	const struct rt_config *cfg;
 	struct shm_segment *seg;
 	struct shm_atr atr;
@@ -44,6 +44,9 @@ struct sup_proto {
 	int have_file;
 	uint64_t next_check_ns;
 	uint64_t *c_levels, *c_faults, *c_safe, *c_pos_loaded, *c_pos_errors, *c_max_level;
+	int safe_pending, safe_level3;
+	char safe_why[160];
+	uint64_t seen_fault[64];
 };
 
 static void *region(struct shm_segment *seg, uint32_t kind, const char *name)
@@ -52,9 +55,9 @@ static void *region(struct shm_segment *seg, uint32_t kind, const char *name)
 	return e ? shm_segment_region(seg, e) : NULL;
 }
 
-struct sup_proto *sup_proto_open(struct shm_segment *seg, const struct rt_config *cfg)
+struct rules_proto *rules_proto_open(struct shm_segment *seg, const struct rt_config *cfg)
 {
-	struct sup_proto *sp = calloc(1, sizeof(*sp));
+	struct rules_proto *sp = calloc(1, sizeof(*sp));
 	if (!sp)
 		return NULL;
 	sp->cfg = cfg;
@@ -62,10 +65,10 @@ struct sup_proto *sup_proto_open(struct shm_segment *seg, const struct rt_config
 	sp->cur = calloc(MAX_POSITIONS, sizeof(*sp->cur));
 	void *a = region(seg, SHM_KIND_ATR, "atr"), *b = region(seg, SHM_KIND_BOARD, "board"),
 	     *d = region(seg, SHM_KIND_INSTRUMENTS, "instruments"),
-	     *c = region(seg, SHM_KIND_COUNTERS, "supervisor");
+	     *c = region(seg, SHM_KIND_COUNTERS, "rules");
 	if (!sp->cur || !a || !b || !d || !c) {
 		rt_log_error("supervisor cannot attach the protocol regions", NULL);
-		sup_proto_close(sp);
+		rules_proto_close(sp);
 		return NULL;
 	}
 	shm_atr_attach(&sp->atr, a);
@@ -105,7 +108,7 @@ struct sup_proto *sup_proto_open(struct shm_segment *seg, const struct rt_config
 	return sp;
 }
 
-void sup_proto_close(struct sup_proto *sp)
+void rules_proto_close(struct rules_proto *sp)
 {
 	if (!sp)
 		return;
@@ -133,7 +136,7 @@ static int bars_file(const char *dir, const char *sym, char *out, size_t n)
 	return rc;
 }
 
-void sup_proto_atr_job(struct sup_proto *sp)
+void rules_proto_atr_job(struct rules_proto *sp)
 {
 	const char *dir = sp->cfg->protocol.bars_dir;
 	if (!dir[0]) {
@@ -177,7 +180,7 @@ void sup_proto_atr_job(struct sup_proto *sp)
 }
 
 /* RULES §3 fallback for instruments the bars did not cover: 2 % of the current price. */
-static void atr_fallbacks(struct sup_proto *sp)
+static void atr_fallbacks(struct rules_proto *sp)
 {
 	for (uint32_t i = 0; i < sp->cfg->ninstruments; i++) {
 		uint32_t id = shm_instr_find(&sp->dir, sp->cfg->instruments[i]);
@@ -200,7 +203,7 @@ static void atr_fallbacks(struct sup_proto *sp)
 	}
 }
 
-static int send_cmd(struct sup_proto *sp, const struct shm_posctl *c)
+static int send_cmd(struct rules_proto *sp, const struct shm_posctl *c)
 {
 	uint32_t w = feed_route_worker(c->underlying, sp->nworkers);
 	for (int tries = 0; tries < 1000; tries++) {
@@ -213,7 +216,7 @@ static int send_cmd(struct sup_proto *sp, const struct shm_posctl *c)
 	return -EAGAIN;
 }
 
-static void load_positions(struct sup_proto *sp)
+static void load_positions(struct rules_proto *sp)
 {
 	const char *path = sp->cfg->protocol.positions_file;
 	struct stat st;
@@ -270,16 +273,33 @@ static void load_positions(struct sup_proto *sp)
 		    removed);
 }
 
-static void go_safe(struct sup_proto *sp, const char *why, uint32_t worker, uint32_t pos_id)
+/* Record that the system must go SAFE; the rules loop applies it to the state machine
+ * (rules_proto_take_safe), which is the only writer of the header's system state. */
+static void go_safe(struct rules_proto *sp, const char *why, uint32_t worker, uint32_t pos_id,
+		    int level3)
 {
-	struct shm_header *h = sp->seg->hdr;
-	if (rt_load_acq_u32(&h->system_state) != SHM_STATE_SAFE)
-		rt_store_rel_u32(&h->system_state, SHM_STATE_SAFE);
+	if (!sp->safe_pending || level3) {
+		snprintf(sp->safe_why, sizeof(sp->safe_why), "%s (worker %u, position %u)", why,
+			 worker, pos_id);
+		sp->safe_level3 |= level3;
+	}
+	sp->safe_pending = 1;
 	rt_counter_add(sp->c_safe, 1);
-	rt_log_error("system SAFE", "why=\"%s\" worker=%u pos_id=%u", why, worker, pos_id);
+	rt_log_error("system must go SAFE", "why=\"%s\" worker=%u pos_id=%u", why, worker, pos_id);
 }
 
-uint32_t sup_proto_tick(struct sup_proto *sp, uint64_t now_ns)
+int rules_proto_take_safe(struct rules_proto *sp, int *level3, const char **why)
+{
+	if (!sp->safe_pending)
+		return 0;
+	sp->safe_pending = 0;
+	*level3 = sp->safe_level3;
+	*why = sp->safe_why;
+	sp->safe_level3 = 0;
+	return 1;
+}
+
+uint32_t rules_proto_tick(struct rules_proto *sp, uint64_t now_ns)
 {
 	if (now_ns >= sp->next_check_ns) {
 		load_positions(sp);
@@ -289,10 +309,9 @@ uint32_t sup_proto_tick(struct sup_proto *sp, uint64_t now_ns)
 	uint32_t n = 0;
 	for (uint32_t w = 0; w < sp->nworkers; w++) {
 		uint64_t fault = rt_load_rlx_u64(sp->worker_fault[w]);
-		static uint64_t seen_fault[64];
-		if (fault && !seen_fault[w]) {
-			seen_fault[w] = fault;
-			go_safe(sp, "event ring full: a level change could not be published", w, 0);
+		if (fault && !sp->seen_fault[w]) {
+			sp->seen_fault[w] = fault;
+			go_safe(sp, "event ring full: a level change could not be published", w, 0, 0);
 		}
 		struct shm_event ev;
 		while (n < 4096 && shm_ring_pop_batch_spsc(&sp->events[w], &ev, 2) == 2) {
@@ -305,7 +324,7 @@ uint32_t sup_proto_tick(struct sup_proto *sp, uint64_t now_ns)
 				rt_counter_add(sp->c_faults, 1);
 				rt_log_error("protocol fault", "worker=%u pos_id=%u symbol=%s cause=%s", w,
 					     ev.pos_id, sym, shm_event_cause_name(ev.cause));
-				go_safe(sp, shm_event_cause_name(ev.cause), w, ev.pos_id);
+				go_safe(sp, shm_event_cause_name(ev.cause), w, ev.pos_id, 0);
 				continue;
 			}
 			rt_counter_add(sp->c_levels, 1);
@@ -321,7 +340,7 @@ uint32_t sup_proto_tick(struct sup_proto *sp, uint64_t now_ns)
 			       ev.event_seq);
 			if (ev.to == 3)
 				go_safe(sp, "level 3 (preservation): stop-loss exit, operator reset needed", w,
-					ev.pos_id);
+					ev.pos_id, 1);
 		}
 	}
 	return n;

@@ -1,0 +1,212 @@
+/*
+ * alluse-rules run — the rules process: owner of the system state machine (the
+ * header's system_state word), the ATR table, the positions sent to the workers,
+ * and the consumer of the workers' events and of the operator's commands.
+ */
+#include "workers/rules/rules_run.h"
+
+#include "rt/rt_atomic.h"
+#include "rt/rt_clock.h"
+#include "rt/rt_config.h"
+#include "rt/rt_idle.h"
+#include "rt/rt_log.h"
+#include "rt/rt_signal.h"
+#include "shm/shm_clock.h"
+#include "shm/shm_counters.h"
+#include "shm/shm_pos.h"
+#include "shm/shm_ring.h"
+#include "shm/shm_segment.h"
+#include "workers/core/core_rules_state.h"
+#include "workers/rules/rules_proto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert((int)CORE_SYS_SAFE == (int)SHM_STATE_SAFE && (int)CORE_SYS_AUDIT == (int)SHM_STATE_AUDIT,
+	       "the core's states are the segment's numbers");
+
+struct rules_ctx {
+	struct shm_segment seg;
+	struct core_rules_sm sm;
+	struct shm_ring ctl;
+	uint64_t *c_state, *c_latch, *c_last_seq, *c_last_result, *c_last_why, *c_commands,
+		*c_heartbeat, *c_transitions;
+};
+
+static void publish_state(struct rules_ctx *r)
+{
+	/* single writer of the header's system_state: this process */
+	rt_store_rel_u32(&r->seg.hdr->system_state, (uint32_t)r->sm.state);
+	rt_store_rlx_u64(r->c_state, (uint64_t)r->sm.state);
+	rt_store_rlx_u64(r->c_latch, r->sm.l3_latch);
+}
+
+static int transition(struct rules_ctx *r, enum core_rules_sys to, enum core_rules_cause cause,
+		      int confirm, const char *who, const char *why, struct core_rules_sm_result *res)
+{
+	int rc = core_rules_sm_transition(&r->sm, to, cause, confirm != 0,
+					  (int64_t)rt_clock_wall_ns(), res);
+	if (rc == 0) {
+		if (res->from != res->to)
+			rt_counter_add(r->c_transitions, 1);
+		rt_log(res->to == CORE_SYS_SAFE && res->from != CORE_SYS_SAFE ? RT_LOG_ERROR :
+										 RT_LOG_INFO,
+		       "system state", "from=%s to=%s cause=%s by=\"%s\" why=\"%s\" latch=%d verdict=\"%s\"",
+		       core_rules_sys_name(res->from), core_rules_sys_name(res->to),
+		       core_rules_cause_name(cause), who, why, r->sm.l3_latch, res->v.text);
+	} else {
+		rt_log_warn("state change refused", "from=%s to=%s cause=%s by=\"%s\" reason=\"%s\"",
+			    core_rules_sys_name(r->sm.state), core_rules_sys_name(to),
+			    core_rules_cause_name(cause), who, res->v.text);
+	}
+	publish_state(r);
+	return rc;
+}
+
+static void apply_ctl(struct rules_ctx *r, const struct shm_ctl_cmd *c)
+{
+	char who[64];
+	char user[33];
+	memcpy(user, c->user, 32);
+	user[32] = '\0';
+	snprintf(who, sizeof(who), "%s uid=%u pid=%u", user, c->uid, c->pid);
+	struct core_rules_sm_result res;
+	memset(&res, 0, sizeof(res));
+	int rc;
+	switch (c->op) {
+	case SHM_CTL_SAFE:
+		rc = transition(r, CORE_SYS_SAFE, CORE_CAUSE_OPERATOR, c->confirm, who, "alluse-ctl safe", &res);
+		break;
+	case SHM_CTL_RESET:
+		if (!c->confirm) {
+			rc = -EPERM;
+			snprintf(res.v.text, sizeof(res.v.text), "reset needs --confirm");
+			rt_log_warn("state change refused", "by=\"%s\" reason=\"reset needs --confirm\"", who);
+			break;
+		}
+		rc = transition(r, CORE_SYS_SAFE, CORE_CAUSE_OPERATOR, 1, who, "alluse-ctl reset", &res);
+		break;
+	case SHM_CTL_MAINTENANCE:
+		rc = transition(r, CORE_SYS_MAINTENANCE, CORE_CAUSE_OPERATOR, c->confirm, who,
+				"alluse-ctl maintenance", &res);
+		break;
+	case SHM_CTL_AUDIT:
+		rc = transition(r, CORE_SYS_AUDIT, CORE_CAUSE_OPERATOR, c->confirm, who, "alluse-ctl audit", &res);
+		break;
+	case SHM_CTL_RESUME:
+		if (r->sm.state != CORE_SYS_SAFE)
+			transition(r, CORE_SYS_SAFE, CORE_CAUSE_OPERATOR, c->confirm, who,
+				   "alluse-ctl resume: through SAFE", &res);
+		rc = transition(r, CORE_SYS_SCANNING, CORE_CAUSE_OPERATOR, c->confirm, who,
+				"alluse-ctl resume", &res);
+		break;
+	case SHM_CTL_EMERGENCY:
+		rc = transition(r, CORE_SYS_EMERGENCY, CORE_CAUSE_EMERGENCY, c->confirm, who,
+				"alluse-ctl emergency", &res);
+		break;
+	default:
+		rc = -EINVAL;
+		rt_log_warn("unknown operator command", "op=%u by=\"%s\"", c->op, who);
+		break;
+	}
+	rt_counter_add(r->c_commands, 1);
+	rt_store_rlx_u64(r->c_last_result, (uint64_t)(rc < 0 ? -rc : 0));
+	rt_store_rlx_u64(r->c_last_why, (uint64_t)res.v.why);
+	/* release: the result words are visible before the sequence that announces them */
+	__atomic_store_n(r->c_last_seq, c->seq, __ATOMIC_RELEASE);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: alluse-rules run [-c FILE] [-n INSTANCE]\n");
+}
+
+int rules_run(int argc, char **argv)
+{
+	const char *config = NULL, *instance = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			config = argv[++i];
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			instance = argv[++i];
+		else {
+			fprintf(stderr, "alluse-rules run: unknown or incomplete argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	static struct rt_config cfg;
+	struct rt_err err = {0};
+	if (rt_config_load_cli(&cfg, config, instance, &err)) {
+		fprintf(stderr, "alluse-rules: %s\n", err.msg);
+		return 2;
+	}
+	rt_log_init("rules", cfg.log_level);
+	rt_signal_install();
+	static struct rules_ctx r;
+	if (shm_segment_attach(&r.seg, cfg.instance, 5000, &err) != 0) {
+		rt_log_error("cannot attach", "instance=%s reason=\"%s\"", cfg.instance, err.msg);
+		return 1;
+	}
+	const struct shm_dir_entry *ce = shm_segment_find(&r.seg, SHM_KIND_RING, SHM_ROLE_CTL, 0);
+	const struct shm_dir_entry *re = shm_segment_find_kind_name(&r.seg, SHM_KIND_COUNTERS, "rules");
+	if (!ce || !re) {
+		rt_log_error("segment has no ctl ring or rules counters", NULL);
+		return 1;
+	}
+	shm_ring_consumer_attach(&r.ctl, shm_segment_region(&r.seg, ce));
+	struct shm_counters cs;
+	shm_counters_attach(&cs, shm_segment_region(&r.seg, re));
+	static uint64_t sink;
+	uint64_t *p;
+#define CNT(var, label) r.var = (p = shm_counters_get_or_add(&cs, label)) ? p : &sink
+	CNT(c_state, "state");
+	CNT(c_latch, "level3.latch");
+	CNT(c_last_seq, "ctl.last_seq");
+	CNT(c_last_result, "ctl.last_result");
+	CNT(c_last_why, "ctl.last_why");
+	CNT(c_commands, "ctl.commands");
+	CNT(c_heartbeat, "heartbeat.ns");
+	CNT(c_transitions, "state.transitions");
+	/* RULES §8: SAFE at start; a restart resumes the latch it had published */
+	core_rules_sm_init(&r.sm, (int64_t)rt_clock_wall_ns());
+	r.sm.l3_latch = rt_load_rlx_u64(r.c_latch) != 0;
+	uint32_t was = rt_load_acq_u32(&r.seg.hdr->system_state);
+	if (was == SHM_STATE_EMERGENCY || was == SHM_STATE_MAINTENANCE || was == SHM_STATE_AUDIT)
+		r.sm.state = (enum core_rules_sys)was; /* only an operator leaves these */
+	publish_state(&r);
+
+	struct rules_proto *rp = rules_proto_open(&r.seg, &cfg);
+	if (!rp)
+		return 1;
+	rules_proto_atr_job(rp);
+	rt_log_info("rules running", "instance=%s state=%s latch=%d", cfg.instance,
+		    core_rules_sys_name(r.sm.state), r.sm.l3_latch);
+	struct rt_idle idle;
+	rt_idle_init(&idle, RT_IDLE_BLOCK);
+	while (!rt_signal_stop_requested()) {
+		uint64_t now = rt_clock_now_ns();
+		uint32_t work = rules_proto_tick(rp, now);
+		int level3;
+		const char *why;
+		if (rules_proto_take_safe(rp, &level3, &why)) {
+			struct core_rules_sm_result res;
+			transition(&r, CORE_SYS_SAFE, level3 ? CORE_CAUSE_LEVEL3 : CORE_CAUSE_FAULT, 0,
+				   "rules", why, &res);
+		}
+		const struct shm_ctl_cmd *c;
+		while ((c = shm_ring_peek_spsc(&r.ctl)) != NULL) {
+			apply_ctl(&r, c);
+			shm_ring_release_spsc(&r.ctl, 1);
+			work++;
+		}
+		rt_store_rlx_u64(r.c_heartbeat, now);
+		rt_idle(&idle, work);
+	}
+	rules_proto_tick(rp, rt_clock_now_ns()); /* the last events */
+	rules_proto_close(rp);
+	shm_segment_detach(&r.seg);
+	rt_log_info("rules stopped", NULL);
+	return 0;
+}
