@@ -181,6 +181,14 @@ static const struct cfg_key keys[] = {
         {.path = "protocol.bars_dir", .type = CFG_STR, .umin = 0,
          .umax = RT_CONFIG_PATH_MAX - 1, .charset = PATHCHARS,
          .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space", FIELD(protocol.bars_dir)},
+        {.path = "audit.dir", .type = CFG_STR, .umin = 1, .umax = RT_CONFIG_PATH_MAX - 33,
+         .charset = PATHCHARS, .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space",
+         FIELD(audit.dir)},
+        {.path = "audit.pg_dsn", .type = CFG_STR, .umin = 0, .umax = RT_CONFIG_PATH_MAX - 1,
+         .charset = PATHCHARS "=,'", .charset_desc = "a libpq connection string (key=value ...) or empty",
+         FIELD(audit.pg_dsn)},
+        KEY_UINT("audit.commit_ms", audit.commit_ms, 1, 10000, 0),
+        KEY_UINT("audit.rotate_mb", audit.rotate_mb, 1, 65536, 0),
         KEY_STR_LIST("instruments", instruments, ninstruments, 1, UPPER DIGITS ".", "A-Z 0-9 ."),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -227,6 +235,9 @@ void rt_config_defaults(struct rt_config *c)
 	c->protocol.cadence_s[2] = 30;
 	strcpy(c->protocol.positions_file, "config/positions.csv");
 	strcpy(c->protocol.bars_dir, "config/bars");
+	strcpy(c->audit.dir, "var/audit");
+	c->audit.commit_ms = 2;
+	c->audit.rotate_mb = 64;
 	c->ninstruments = sizeof(default_instruments) / sizeof(default_instruments[0]);
 	for (uint32_t i = 0; i < c->ninstruments; i++)
 		strcpy(c->instruments[i], default_instruments[i]);

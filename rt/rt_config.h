@@ -90,6 +90,13 @@ struct rt_config_protocol {
 	char bars_dir[RT_CONFIG_PATH_MAX];       /* daily bars for ATR(5): <dir>/<SYMBOL>_*.csv */
 };
 
+struct rt_config_audit {
+	char dir[RT_CONFIG_PATH_MAX];    /* journal directory; the instance name is appended */
+	char pg_dsn[RT_CONFIG_PATH_MAX]; /* PostgreSQL connection string, "" = journal only */
+	uint32_t commit_ms;              /* group commit: fdatasync at most every N ms */
+	uint32_t rotate_mb;              /* journal file size before rotation */
+};
+
 struct rt_config_workers {
 	uint32_t count; /* 1..64 */
 	uint32_t ncpus; /* 0 (no pinning) or == count */
@@ -106,6 +113,7 @@ struct rt_config {
 	struct rt_config_feeder feeder;
 	struct rt_config_workers workers;
 	struct rt_config_protocol protocol;
+	struct rt_config_audit audit;
 	uint32_t ninstruments;
 	char instruments[RT_CONFIG_INSTRUMENTS_MAX][RT_CONFIG_TICKER_MAX]; /* [A-Z0-9.]+ */
 };

@@ -13,7 +13,8 @@
  *   posctl.<i>             position commands supervisor/rules -> worker i (1024 slots)
  *   positions.<i>          worker i's positions and levels (workers.max_positions)
  *   ctl                    operator commands alluse-ctl -> rules (64 slots)
- *   counters: supervisor, feeder, rules, worker.<i>    (one owner each)
+ *   audit.rules            audit records rules -> the audit process (16384 slots)
+ *   counters: supervisor, feeder, rules, audit, worker.<i>    (one owner each)
  *   hists:    feeder, worker.<i>                (one owner each)
  */
 #ifndef SHM_INSTANCE_H
@@ -26,6 +27,7 @@
 #define SHM_INSTANCE_COUNTERS 128u /* counters per owner */
 #define SHM_INSTANCE_HISTS 8u      /* histograms per owner */
 #define SHM_INSTANCE_POSCTL 1024u  /* slots of each position-command ring */
+#define SHM_INSTANCE_AUDIT_RING 16384u /* slots of each audit ring */
 
 /* Fill plan from the configuration. -EINVAL on an impossible size. */
 int shm_instance_plan(struct shm_plan *plan, const struct rt_config *cfg, struct rt_err *err);

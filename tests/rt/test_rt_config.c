@@ -246,7 +246,7 @@ static void test_config_rejects_unknown_key_listing_the_known_ones(void **state)
 	        "max_instruments, quote_ring_capacity, event_ring_capacity, huge_pages, mlock)",
 	        NULL);
 	expect_error("\ninstrumentz: [AAPL]\n", "t.yaml:2: unknown key 'instrumentz'",
-	             "known keys: instance, log_level, shm, feeder, workers, protocol, instruments",
+	             "known keys: instance, log_level, shm, feeder, workers, protocol, audit, instruments",
 	             "did you mean 'instruments'?", NULL);
 	expect_error("shm.mode: 0640\n", "t.yaml:1: unknown key 'shm.mode'",
 	             "'mode:' nested under it", NULL);

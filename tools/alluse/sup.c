@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SUP_MAX_PROCS 80
@@ -31,6 +32,30 @@ static void bin_dir(const char *argv0, char *out, size_t n)
 	snprintf(out, n, "%s", dirname(self));
 }
 
+/* mkdir -p: the audit journal's directory, made by the supervisor before its writer
+ * starts. -errno (EEXIST for a non-directory in the way). */
+static int mkdirs(const char *path, struct rt_err *err)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			struct stat st;
+			if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+				return rt_err_set(err, -errno, "audit journal directory %s: %s", buf,
+						  strerror(errno));
+			if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+				return rt_err_set(err, -ENOTDIR, "audit journal directory %s: not a directory",
+						  buf);
+			if (c == '\0')
+				return 0;
+			*p = c;
+		}
+	}
+}
+
 /* The children the configuration asks for: the feeder (unless feeder.source is
  * none), then later processes. Each gets the same instance and configuration file. */
 static int plan_children(const struct rt_config *cfg, const char *config_path, const char *dir,
@@ -43,6 +68,23 @@ static int plan_children(const struct rt_config *cfg, const char *config_path, c
 		const char *argv[] = {prog, "-n", cfg->instance, config_path ? "-c" : NULL,
 				      config_path, NULL};
 		int rc = rt_proc_init(&procs[(*n)++], "feeder", argv, 1, err);
+		if (rc)
+			return rc;
+	}
+	snprintf(prog, sizeof(prog), "%s/alluse-audit", dir);
+	{
+		char journal[RT_CONFIG_PATH_MAX + 40];
+		snprintf(journal, sizeof(journal), "%s/%s", cfg->audit.dir, cfg->instance);
+		int mrc = mkdirs(journal, err);
+		if (mrc)
+			return mrc;
+		char commit[16], rotate[16];
+		snprintf(commit, sizeof(commit), "%u", cfg->audit.commit_ms);
+		snprintf(rotate, sizeof(rotate), "%u", cfg->audit.rotate_mb);
+		const char *argv[] = {prog, "run", "-n", cfg->instance, "--journal", journal,
+				      "--commit-ms", commit, "--rotate-mb", rotate,
+				      cfg->audit.pg_dsn[0] ? "--pg" : NULL, cfg->audit.pg_dsn, NULL};
+		int rc = rt_proc_init(&procs[(*n)++], "audit", argv, 1, err);
 		if (rc)
 			return rc;
 	}

@@ -5,6 +5,7 @@
 #include "rt/rt_clock.h"
 #include "rt/rt_log.h"
 #include "shm/shm_atr.h"
+#include "shm/shm_audit.h"
 #include "shm/shm_board.h"
 #include "shm/shm_counters.h"
 #include "shm/shm_instr.h"
@@ -44,6 +45,7 @@ struct rules_proto {
 	int have_file;
 	uint64_t next_check_ns;
 	uint64_t *c_levels, *c_faults, *c_safe, *c_pos_loaded, *c_pos_errors, *c_max_level;
+	struct shm_audit_producer *audit;
 	int safe_pending, safe_level3;
 	char safe_why[160];
 	uint64_t seen_fault[64];
@@ -288,6 +290,13 @@ static void go_safe(struct rules_proto *sp, const char *why, uint32_t worker, ui
 	rt_log_error("system must go SAFE", "why=\"%s\" worker=%u pos_id=%u", why, worker, pos_id);
 }
 
+void rules_proto_set_audit(struct rules_proto *sp, struct shm_audit_producer *audit)
+{
+	sp->audit = audit;
+}
+
+static void audit_event(struct rules_proto *sp, const struct shm_event *ev, uint32_t w);
+
 int rules_proto_take_safe(struct rules_proto *sp, int *level3, const char **why)
 {
 	if (!sp->safe_pending)
@@ -316,6 +325,7 @@ uint32_t rules_proto_tick(struct rules_proto *sp, uint64_t now_ns)
 		struct shm_event ev;
 		while (n < 4096 && shm_ring_pop_batch_spsc(&sp->events[w], &ev, 2) == 2) {
 			n++;
+			audit_event(sp, &ev, w);
 			const char *sym = "?";
 			const struct shm_instr *in = shm_instr_get(&sp->dir, ev.under_id);
 			if (in)
@@ -344,4 +354,22 @@ uint32_t rules_proto_tick(struct rules_proto *sp, uint64_t now_ns)
 		}
 	}
 	return n;
+}
+
+static void audit_event(struct rules_proto *sp, const struct shm_event *ev, uint32_t w)
+{
+	if (!sp->audit)
+		return;
+	int rc;
+	if (ev->kind == SHM_EV_FAULT) {
+		struct shm_audit_fault f;
+		memset(&f, 0, sizeof(f));
+		snprintf((char *)&f, sizeof(f), "worker %u position %u: %s", w, ev->pos_id,
+			 shm_event_cause_name(ev->cause));
+		rc = shm_audit_emit(sp->audit, SHM_AUDIT_FAULT, ev->event_time_ns, &f, sizeof(f));
+	} else {
+		rc = shm_audit_emit_level(sp->audit, ev);
+	}
+	if (rc == -EAGAIN)
+		go_safe(sp, "audit ring full: a decision could not be recorded", w, ev->pos_id, 0);
 }

@@ -19,6 +19,11 @@ struct rules_proto;
 struct rules_proto *rules_proto_open(struct shm_segment *seg, const struct rt_config *cfg);
 void rules_proto_close(struct rules_proto *sp);
 
+struct shm_audit_producer;
+/* Audit every event drained (level changes as SHM_AUDIT_LEVEL). A full audit ring
+ * asks for SAFE: nothing is dropped silently. */
+void rules_proto_set_audit(struct rules_proto *sp, struct shm_audit_producer *audit);
+
 /* ATR(5) of every configured instrument from protocol.bars_dir; logs each result. */
 void rules_proto_atr_job(struct rules_proto *sp);
 

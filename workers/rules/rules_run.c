@@ -11,6 +11,7 @@
 #include "rt/rt_idle.h"
 #include "rt/rt_log.h"
 #include "rt/rt_signal.h"
+#include "shm/shm_audit.h"
 #include "shm/shm_clock.h"
 #include "shm/shm_counters.h"
 #include "shm/shm_pos.h"
@@ -30,6 +31,9 @@ struct rules_ctx {
 	struct shm_segment seg;
 	struct core_rules_sm sm;
 	struct shm_ring ctl;
+	struct shm_audit_producer audit;
+	int have_audit;
+	uint64_t audit_fault;
 	uint64_t *c_state, *c_latch, *c_last_seq, *c_last_result, *c_last_why, *c_commands,
 		*c_heartbeat, *c_transitions;
 };
@@ -50,6 +54,11 @@ static int transition(struct rules_ctx *r, enum core_rules_sys to, enum core_rul
 	if (rc == 0) {
 		if (res->from != res->to)
 			rt_counter_add(r->c_transitions, 1);
+		if (r->have_audit && res->from != res->to) {
+			struct shm_audit_state st = {.from = res->from, .to = res->to};
+			snprintf(st.reason, sizeof(st.reason), "%s: %s", core_rules_cause_name(cause), why);
+			shm_audit_emit(&r->audit, SHM_AUDIT_STATE, rt_clock_wall_ns(), &st, sizeof(st));
+		}
 		rt_log(res->to == CORE_SYS_SAFE && res->from != CORE_SYS_SAFE ? RT_LOG_ERROR :
 										 RT_LOG_INFO,
 		       "system state", "from=%s to=%s cause=%s by=\"%s\" why=\"%s\" latch=%d verdict=\"%s\"",
@@ -111,6 +120,12 @@ static void apply_ctl(struct rules_ctx *r, const struct shm_ctl_cmd *c)
 		break;
 	}
 	rt_counter_add(r->c_commands, 1);
+	if (r->have_audit) {
+		char text[256];
+		snprintf(text, sizeof(text), "op=%u confirm=%u by=%s result=%s", c->op, c->confirm, who,
+			 rc < 0 ? res.v.text : "ok");
+		shm_audit_emit_text(&r->audit, SHM_AUDIT_COMMAND, rt_clock_wall_ns(), text);
+	}
 	rt_store_rlx_u64(r->c_last_result, (uint64_t)(rc < 0 ? -rc : 0));
 	rt_store_rlx_u64(r->c_last_why, (uint64_t)res.v.why);
 	/* release: the result words are visible before the sequence that announces them */
@@ -180,6 +195,12 @@ int rules_run(int argc, char **argv)
 	struct rules_proto *rp = rules_proto_open(&r.seg, &cfg);
 	if (!rp)
 		return 1;
+	if (shm_audit_producer_attach(&r.audit, &r.seg, "rules", &r.audit_fault, &err) == 0) {
+		r.have_audit = 1;
+		rules_proto_set_audit(rp, &r.audit);
+	} else {
+		rt_log_warn("no audit ring for the rules process", "reason=\"%s\"", err.msg);
+	}
 	rules_proto_atr_job(rp);
 	rt_log_info("rules running", "instance=%s state=%s latch=%d", cfg.instance,
 		    core_rules_sys_name(r.sm.state), r.sm.l3_latch);
