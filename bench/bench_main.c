@@ -26,24 +26,24 @@ static const struct bench_def BENCHES[] = {BENCH_LIST(BENCH_ENTRY_)};
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: alluse-bench BENCH [--json FILE] [--cpus A,B] [--samples N] [--quick]\n"
-	        "       alluse-bench all [--json-dir DIR] [--cpus A,B] [--samples N] [--quick]\n"
-	        "       alluse-bench --help\n\n"
-	        "benchmarks:\n");
+		"usage: alluse-bench BENCH [--json FILE] [--cpus A,B] [--samples N] [--quick]\n"
+		"       alluse-bench all [--json-dir DIR] [--cpus A,B] [--samples N] [--quick]\n"
+		"       alluse-bench --help\n\n"
+		"benchmarks:\n");
 	for (size_t i = 0; i < NBENCHES; i++)
 		fprintf(out, "  %-8s %s\n", BENCHES[i].name, BENCHES[i].summary);
 	fprintf(out,
-	        "  %-8s every benchmark above, in order\n\n"
-	        "options:\n"
-	        "  --json FILE     also write the results as JSON to FILE\n"
-	        "  --json-dir DIR  (all) write DIR/<bench>.json for each benchmark\n"
-	        "  --cpus A,B      pin the two measuring processes to CPUs A and B\n"
-	        "                  (default: the first two CPUs this process may use)\n"
-	        "  --samples N     latency samples per busy-spin row (k/M suffixes; default 1M)\n"
-	        "  --quick         smoke-test sizes (100k samples, 5M messages)\n\n"
-	        "Method and labels: docs/bench.md. Exit 0 ran, 1 failed, 2 bad arguments,\n"
-	        "77 this machine cannot run it (fewer than 2 CPUs).\n",
-	        "all");
+		"  %-8s every benchmark above, in order\n\n"
+		"options:\n"
+		"  --json FILE     also write the results as JSON to FILE\n"
+		"  --json-dir DIR  (all) write DIR/<bench>.json for each benchmark\n"
+		"  --cpus A,B      pin the two measuring processes to CPUs A and B\n"
+		"                  (default: the first two CPUs this process may use)\n"
+		"  --samples N     latency samples per busy-spin row (k/M suffixes; default 1M)\n"
+		"  --quick         smoke-test sizes (100k samples, 5M messages)\n\n"
+		"Method and labels: docs/bench.md. Exit 0 ran, 1 failed, 2 bad arguments,\n"
+		"77 this machine cannot run it (fewer than 2 CPUs).\n",
+		"all");
 }
 
 static int bad_arg(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -139,7 +139,7 @@ static int run_all(const struct bench_opts *base, const char *json_dir)
 {
 	if (json_dir && mkdir(json_dir, 0755) != 0 && errno != EEXIST) {
 		fprintf(stderr, "alluse-bench all: --json-dir: cannot create '%s': %s\n", json_dir,
-		        strerror(errno));
+			strerror(errno));
 		return 1;
 	}
 	int failed = 0, ran = 0;
@@ -184,7 +184,7 @@ int main(int argc, char **argv)
 			strncat(known, ", ", sizeof(known) - strlen(known) - 1);
 		}
 		fprintf(stderr, "alluse-bench: unknown benchmark '%s' (known: %sall)\n", cmd,
-		        known);
+			known);
 		return 2;
 	}
 
@@ -202,9 +202,9 @@ int main(int argc, char **argv)
 		} else if (is_opt(a, "--json") && !is_opt(a, "--json-dir")) {
 			if (all)
 				return bad_arg(cmd,
-				               "%s: 'all' writes one file per benchmark; use "
-				               "--json-dir DIR",
-				               a);
+					       "%s: 'all' writes one file per benchmark; use "
+					       "--json-dir DIR",
+					       a);
 			o.json_path = opt_value(argc, argv, &i, "--json");
 			if (!o.json_path || !*o.json_path)
 				return bad_arg(cmd, "--json needs a file name");
@@ -218,18 +218,18 @@ int main(int argc, char **argv)
 			const char *v = opt_value(argc, argv, &i, "--cpus");
 			if (!v || parse_cpus(v, o.cpus) != 0)
 				return bad_arg(cmd,
-				               "--cpus: '%s' is not two different CPU numbers A,B "
-				               "(e.g. 0,1)",
-				               v ? v : "");
+					       "--cpus: '%s' is not two different CPU numbers A,B "
+					       "(e.g. 0,1)",
+					       v ? v : "");
 			cpus_given = 1;
 		} else if (is_opt(a, "--samples")) {
 			const char *v = opt_value(argc, argv, &i, "--samples");
 			o.samples = parse_count(v);
 			if (o.samples < 1000 || o.samples > 1000000000ull)
 				return bad_arg(cmd,
-				               "--samples: '%s' is not a count in 1000..1000M "
-				               "(e.g. 1000000, 500k, 2M)",
-				               v ? v : "");
+					       "--samples: '%s' is not a count in 1000..1000M "
+					       "(e.g. 1000000, 500k, 2M)",
+					       v ? v : "");
 		} else {
 			return bad_arg(cmd, "unknown argument '%s'", a);
 		}
@@ -238,9 +238,9 @@ int main(int argc, char **argv)
 		for (int k = 0; k < 2; k++) {
 			if (!cpu_allowed(o.cpus[k])) {
 				return bad_arg(cmd,
-				               "--cpus: CPU %d is not available to this process "
-				               "(see nproc, taskset -p $$)",
-				               o.cpus[k]);
+					       "--cpus: CPU %d is not available to this process "
+					       "(see nproc, taskset -p $$)",
+					       o.cpus[k]);
 			}
 		}
 	}

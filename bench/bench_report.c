@@ -33,7 +33,7 @@ static void read_cpu_model(char *out, size_t n)
 }
 
 void bench_report_init(struct bench_report *r, const char *bench, const char *baseline,
-                       const int cpus[2], const char *idle)
+		       const int cpus[2], const char *idle)
 {
 	memset(r, 0, sizeof(*r));
 	r->bench = bench;
@@ -59,7 +59,7 @@ static struct bench_row *add_row(struct bench_report *r, const char *label)
 }
 
 struct bench_row *bench_report_add_latency(struct bench_report *r, const char *label,
-                                           const struct rt_hist *h)
+					   const struct rt_hist *h)
 {
 	struct bench_row *row = add_row(r, label);
 	if (!row)
@@ -78,7 +78,7 @@ struct bench_row *bench_report_add_latency(struct bench_report *r, const char *l
 }
 
 struct bench_row *bench_report_add_rate(struct bench_report *r, const char *label, uint64_t count,
-                                        double secs, const char *ratio_vs)
+					double secs, const char *ratio_vs)
 {
 	struct bench_row *row = add_row(r, label);
 	if (!row)
@@ -124,8 +124,8 @@ int bench_row_disturbed(const struct bench_row *row)
 }
 
 int bench_report_check(struct bench_report *r, const char *what, double value, double limit,
-                       int higher_is_better, int stretch, const struct bench_row *a,
-                       const struct bench_row *b)
+		       int higher_is_better, int stretch, const struct bench_row *a,
+		       const struct bench_row *b)
 {
 	int met = higher_is_better ? value >= limit : value <= limit;
 	if (r->nchecks >= BENCH_MAX_CHECKS)
@@ -188,24 +188,24 @@ void bench_report_print(const struct bench_report *r, FILE *out)
 	char date[32];
 	format_date(r->wall_ns, date, sizeof(date));
 	fprintf(out, "\nalluse-bench %s  %s\nhost: %s, cpus %d,%d, idle %s", r->bench, date,
-	        r->host.cpu, r->host.cpus_used[0], r->host.cpus_used[1], r->host.idle);
+		r->host.cpu, r->host.cpus_used[0], r->host.cpus_used[1], r->host.idle);
 	if (r->host.tsc_step_ns > 0)
 		fprintf(out, ", TSC step %.1f ns (one-way resolution %.1f ns)", r->host.tsc_step_ns,
-		        r->host.tsc_step_ns / 2);
+			r->host.tsc_step_ns / 2);
 	fprintf(out, "\nlatency: one-way = round trip / 2, ns; preempt = involuntary context "
-	             "switches, steal = hypervisor steal on the two CPUs\n\n");
+		     "switches, steal = hypervisor steal on the two CPUs\n\n");
 	fprintf(out, "%-32s %9s %6s %6s %6s %6s %8s %6s %6s %11s %6s %5s %7s %6s\n", "label",
-	        "samples", "p50", "p99", "p99.9", "p99.99", "max", "mean", "ratio", "per_s",
-	        "ratio", "cpu%", "preempt", "steal");
+		"samples", "p50", "p99", "p99.9", "p99.99", "max", "mean", "ratio", "per_s",
+		"ratio", "cpu%", "preempt", "steal");
 	int disturbed = 0;
 	for (uint32_t i = 0; i < r->nrows; i++) {
 		const struct bench_row *row = &r->rows[i];
 		fprintf(out, "%-32s %9llu", row->label, (unsigned long long)row->samples);
 		if (row->latency) {
 			fprintf(out, " %6llu %6llu %6llu %6llu %8llu %6.1f",
-			        (unsigned long long)row->p50_ns, (unsigned long long)row->p99_ns,
-			        (unsigned long long)row->p999_ns, (unsigned long long)row->p9999_ns,
-			        (unsigned long long)row->max_ns, row->mean_ns);
+				(unsigned long long)row->p50_ns, (unsigned long long)row->p99_ns,
+				(unsigned long long)row->p999_ns, (unsigned long long)row->p9999_ns,
+				(unsigned long long)row->max_ns, row->mean_ns);
 			double q = bench_report_ratio_p50(r, row->label);
 			if (q > 0)
 				fprintf(out, " %6.2f", q);
@@ -219,8 +219,8 @@ void bench_report_print(const struct bench_report *r, FILE *out)
 			format_rate(row->per_s, rate, sizeof(rate));
 			strncat(rate, "/s", sizeof(rate) - strlen(rate) - 1);
 			double q = row->ratio_vs[0]
-			                   ? bench_report_ratio_rate(r, row->label, row->ratio_vs)
-			                   : 0;
+					   ? bench_report_ratio_rate(r, row->label, row->ratio_vs)
+					   : 0;
 			fprintf(out, " %11s", rate);
 			if (q > 0)
 				fprintf(out, " %6.3f", q);
@@ -250,21 +250,21 @@ void bench_report_print(const struct bench_report *r, FILE *out)
 		fputc('\n', out);
 	}
 	fprintf(out,
-	        "ratio: latency rows p50 / p50 of %s; throughput rows against the row named "
-	        "below\n(per_s / per_s, or the median of per-round ratios when measured in "
-	        "rounds)\n",
-	        r->baseline ? r->baseline : "-");
+		"ratio: latency rows p50 / p50 of %s; throughput rows against the row named "
+		"below\n(per_s / per_s, or the median of per-round ratios when measured in "
+		"rounds)\n",
+		r->baseline ? r->baseline : "-");
 	for (uint32_t i = 0; i < r->nrows; i++)
 		if (r->rows[i].throughput && r->rows[i].ratio_vs[0])
 			fprintf(out, "  %s: / %s\n", r->rows[i].label, r->rows[i].ratio_vs);
 	fprintf(out,
-	        "cpu%%: the lower of the two processes' CPU time over wall time (busy-spin rows "
-	        "should be ~100)\n");
+		"cpu%%: the lower of the two processes' CPU time over wall time (busy-spin rows "
+		"should be ~100)\n");
 	if (disturbed)
 		fprintf(out,
-		        "WARNING: %d busy-spin row(s) held their CPUs < %.0f%% of the time: other "
-		        "tasks ran on these CPUs; rerun on a quiet machine before quoting them\n",
-		        disturbed, BENCH_MIN_CPU_SHARE * 100);
+			"WARNING: %d busy-spin row(s) held their CPUs < %.0f%% of the time: other "
+			"tasks ran on these CPUs; rerun on a quiet machine before quoting them\n",
+			disturbed, BENCH_MIN_CPU_SHARE * 100);
 	if (!r->nchecks)
 		return;
 	fprintf(out, "\ntargets, computed from this run:\n");
@@ -274,8 +274,8 @@ void bench_report_print(const struct bench_report *r, FILE *out)
 		format_check_value(c, c->value, v, sizeof(v));
 		format_check_value(c, c->limit, l, sizeof(l));
 		fprintf(out, "  %-58s %11s %s %-11s %s%s\n", c->what, v,
-		        c->higher_is_better ? ">=" : "<=", l, verdict_of(c),
-		        c->disturbed ? " (from a disturbed row)" : "");
+			c->higher_is_better ? ">=" : "<=", l, verdict_of(c),
+			c->disturbed ? " (from a disturbed row)" : "");
 	}
 }
 
@@ -322,7 +322,7 @@ static void write_json(const struct bench_report *r, FILE *f)
 	fprintf(f, ",\n  \"date\": \"%s\",\n  \"host\": {\"cpu\": ", date);
 	json_str(f, r->host.cpu);
 	fprintf(f, ", \"cpus_used\": [%d, %d], \"idle\": ", r->host.cpus_used[0],
-	        r->host.cpus_used[1]);
+		r->host.cpus_used[1]);
 	json_str(f, r->host.idle);
 	if (r->host.tsc_step_ns > 0)
 		fprintf(f, ", \"tsc_step_ns\": %.1f", r->host.tsc_step_ns);
@@ -336,12 +336,12 @@ static void write_json(const struct bench_report *r, FILE *f)
 		fprintf(f, ", \"samples\": %llu", (unsigned long long)row->samples);
 		if (row->latency) {
 			fprintf(f,
-			        ", \"p50_ns\": %llu, \"p99_ns\": %llu, \"p999_ns\": %llu, "
-			        "\"p9999_ns\": %llu, \"max_ns\": %llu, \"per_s\": null, "
-			        "\"ratio_p50\": ",
-			        (unsigned long long)row->p50_ns, (unsigned long long)row->p99_ns,
-			        (unsigned long long)row->p999_ns, (unsigned long long)row->p9999_ns,
-			        (unsigned long long)row->max_ns);
+				", \"p50_ns\": %llu, \"p99_ns\": %llu, \"p999_ns\": %llu, "
+				"\"p9999_ns\": %llu, \"max_ns\": %llu, \"per_s\": null, "
+				"\"ratio_p50\": ",
+				(unsigned long long)row->p50_ns, (unsigned long long)row->p99_ns,
+				(unsigned long long)row->p999_ns, (unsigned long long)row->p9999_ns,
+				(unsigned long long)row->max_ns);
 			json_ratio(f, bench_report_ratio_p50(r, row->label));
 			fprintf(f, ", \"mean_ns\": %.1f", row->mean_ns);
 		}
@@ -359,7 +359,7 @@ static void write_json(const struct bench_report *r, FILE *f)
 			if (row->ratio_vs[0]) {
 				fprintf(f, ", \"ratio_per_s\": ");
 				json_ratio(f,
-				           bench_report_ratio_rate(r, row->label, row->ratio_vs));
+					   bench_report_ratio_rate(r, row->label, row->ratio_vs));
 				fprintf(f, ", \"ratio_vs\": ");
 				json_str(f, row->ratio_vs);
 			}
@@ -384,8 +384,8 @@ static void write_json(const struct bench_report *r, FILE *f)
 		fprintf(f, ", \"limit\": ");
 		json_num(f, c->limit);
 		fprintf(f, ", \"stretch\": %s, \"met\": %s, \"disturbed\": %s}",
-		        c->stretch ? "true" : "false", check_met(c) ? "true" : "false",
-		        c->disturbed ? "true" : "false");
+			c->stretch ? "true" : "false", check_met(c) ? "true" : "false",
+			c->disturbed ? "true" : "false");
 	}
 	fprintf(f, "\n  ]\n}\n");
 }

@@ -41,7 +41,7 @@ struct bench_opts {
 #define BENCH_LIST(X)                                                                              \
 	X(ring, "cross-process SPSC ring vs c2c, ck_ring, pipe, socket, eventfd")                  \
 	X(feed, "quotes from each feed source into the board and the workers' rings")              \
-	X(e2e, "feeder -> pinned worker over a real segment: quote to event, cadence")        \
+	X(e2e, "feeder -> pinned worker over a real segment: quote to event, cadence")             \
 	X(audit, "audit journal append, PostgreSQL COPY shipping vs per-row INSERT")
 
 #define BENCH_DECLARE_(name, summary) int bench_##name##_run(const struct bench_opts *opts);
@@ -100,14 +100,14 @@ struct bench_report {
 
 /* Start an empty report; reads the CPU model from /proc/cpuinfo ("unknown" if absent). */
 void bench_report_init(struct bench_report *r, const char *bench, const char *baseline,
-                       const int cpus[2], const char *idle);
+		       const int cpus[2], const char *idle);
 
 /* Append a latency row from a histogram of one-way ns. NULL when the table is full. */
 struct bench_row *bench_report_add_latency(struct bench_report *r, const char *label,
-                                           const struct rt_hist *h);
+					   const struct rt_hist *h);
 /* Append a throughput row: `count` items in `secs` seconds. NULL when full. */
 struct bench_row *bench_report_add_rate(struct bench_report *r, const char *label, uint64_t count,
-                                        double secs, const char *ratio_vs);
+					double secs, const char *ratio_vs);
 
 /* The row with that label, or NULL. */
 const struct bench_row *bench_report_find(const struct bench_report *r, const char *label);
@@ -123,8 +123,8 @@ int bench_row_disturbed(const struct bench_row *row);
 /* Record a target computed from rows a and b (b may be NULL); it is marked disturbed
  * when either row was. Returns whether value meets it. */
 int bench_report_check(struct bench_report *r, const char *what, double value, double limit,
-                       int higher_is_better, int stretch, const struct bench_row *a,
-                       const struct bench_row *b);
+		       int higher_is_better, int stretch, const struct bench_row *a,
+		       const struct bench_row *b);
 
 /* The human-readable table, then the checks. */
 void bench_report_print(const struct bench_report *r, FILE *out);

@@ -76,7 +76,7 @@ enum region_id {
 	R_COUNT,
 };
 static const char *const REGION_NAMES[R_COUNT] = {"c2c",     "ring.ping", "ring.pong", "ring.tput",
-                                                  "ck.ping", "ck.pong",   "ck.tput"};
+						  "ck.ping", "ck.pong",   "ck.tput"};
 
 /* Control block: an anonymous MAP_SHARED mapping inherited by the children. The two
  * barrier words are written by different processes, so they sit 128 bytes apart. */
@@ -244,7 +244,7 @@ static int c2c_ping(struct child *c)
 {
 	barrier(c);
 	bench_c2c_ping(c2c_word(c, 0), c2c_word(c, 1), 1, c->run->warm, c->run->n, &c->ctl->hist,
-	               &G.tsc);
+		       &G.tsc);
 	c->ctl->count = c->run->n;
 	return 0;
 }
@@ -281,7 +281,7 @@ static int ring_ping(struct child *c)
 		uint64_t t1 = rt_tsc_read();
 		if (seq != i)
 			return child_fail(c, "reply %llu carries sequence %llu",
-			                  (unsigned long long)i, (unsigned long long)seq);
+					  (unsigned long long)i, (unsigned long long)seq);
 		if (i >= warm)
 			rt_hist_record(h, one_way_ns(t1 - t0));
 	}
@@ -349,8 +349,8 @@ static int tput_consumer(struct child *c)
 		for (uint32_t j = 0; j < k; j++)
 			if (in[j].seq != expect + j)
 				return child_fail(c, "message %llu carries sequence %llu",
-				                  (unsigned long long)(expect + j),
-				                  (unsigned long long)in[j].seq);
+						  (unsigned long long)(expect + j),
+						  (unsigned long long)in[j].seq);
 		expect += k;
 		if (!t0 && expect >= warm) {
 			t0 = rt_tsc_read();
@@ -396,7 +396,7 @@ static int tput1_consumer(struct child *c)
 			SPIN();
 		if (m.seq != i)
 			return child_fail(c, "message %llu carries sequence %llu",
-			                  (unsigned long long)i, (unsigned long long)m.seq);
+					  (unsigned long long)i, (unsigned long long)m.seq);
 	}
 	c->ctl->t0 = t0;
 	c->ctl->t1 = rt_tsc_read();
@@ -427,11 +427,11 @@ static int tput_inspector(struct child *c)
 		    st.high_water > st.capacity) {
 			shm_segment_detach(&ro);
 			return child_fail(
-			        c,
-			        "inspector: inconsistent stats (write %llu after %llu, read %llu, "
-			        "high water %llu)",
-			        (unsigned long long)st.write_pos, (unsigned long long)last_write,
-			        (unsigned long long)st.read_pos, (unsigned long long)st.high_water);
+				c,
+				"inspector: inconsistent stats (write %llu after %llu, read %llu, "
+				"high water %llu)",
+				(unsigned long long)st.write_pos, (unsigned long long)last_write,
+				(unsigned long long)st.read_pos, (unsigned long long)st.high_water);
 		}
 		last_write = st.write_pos;
 		rt_store_rlx_u64(&c->ctl->polls, rt_load_rlx_u64(&c->ctl->polls) + 1);
@@ -462,7 +462,7 @@ static int ck_ping(struct child *c)
 		uint64_t t1 = rt_tsc_read();
 		if (r.seq != i)
 			return child_fail(c, "reply %llu carries sequence %llu",
-			                  (unsigned long long)i, (unsigned long long)r.seq);
+					  (unsigned long long)i, (unsigned long long)r.seq);
 		if (i >= warm)
 			rt_hist_record(h, one_way_ns(t1 - t0));
 	}
@@ -516,7 +516,7 @@ static int ck_tput_consumer(struct child *c)
 			SPIN();
 		if (m.seq != i)
 			return child_fail(c, "message %llu carries sequence %llu",
-			                  (unsigned long long)i, (unsigned long long)m.seq);
+					  (unsigned long long)i, (unsigned long long)m.seq);
 	}
 	c->ctl->t0 = t0;
 	c->ctl->t1 = rt_tsc_read();
@@ -574,10 +574,10 @@ static int fd_ping(struct child *c, size_t size)
 		uint64_t t1 = rt_tsc_read();
 		if (rc)
 			return child_fail(c, "round trip %llu: %s", (unsigned long long)i,
-			                  strerror(-rc));
+					  strerror(-rc));
 		if (r.seq != m.seq)
 			return child_fail(c, "reply %llu carries %llu", (unsigned long long)m.seq,
-			                  (unsigned long long)r.seq);
+					  (unsigned long long)r.seq);
 		if (i >= warm)
 			rt_hist_record(h, one_way_ns(t1 - t0));
 	}
@@ -598,7 +598,7 @@ static int fd_pong(struct child *c, size_t size)
 			rc = write_full(fd[2], &m, size);
 		if (rc)
 			return child_fail(c, "round trip %llu: %s", (unsigned long long)i,
-			                  strerror(-rc));
+					  strerror(-rc));
 	}
 	return 0;
 }
@@ -652,7 +652,7 @@ static void __attribute__((noreturn)) child_main(struct child *c, role_fn fn)
 			_exit(child_fail(c, "attach: %s", err.msg));
 		for (int r = 0; r < R_COUNT; r++) {
 			const struct shm_dir_entry *e =
-			        shm_segment_find_name(&c->seg, REGION_NAMES[r]);
+				shm_segment_find_name(&c->seg, REGION_NAMES[r]);
 			if (!e)
 				_exit(child_fail(c, "attach: no region '%s'", REGION_NAMES[r]));
 			c->region[r] = shm_segment_region(&c->seg, e);
@@ -669,7 +669,7 @@ static void __attribute__((noreturn)) child_main(struct child *c, role_fn fn)
 		getrusage(RUSAGE_SELF, &ru);
 		c->ctl->nivcsw[c->idx] = ru.ru_nivcsw - c->nivcsw0;
 		c->ctl->cpu_ns[c->idx] = (uint64_t)((cpu1.tv_sec - c->cpu0.tv_sec) * 1000000000ll +
-		                                    (cpu1.tv_nsec - c->cpu0.tv_nsec));
+						    (cpu1.tv_nsec - c->cpu0.tv_nsec));
 		c->ctl->wall_ns[c->idx] = wall;
 	}
 	shm_segment_detach(&c->seg);
@@ -705,7 +705,7 @@ static int measure(struct run *run, struct ctl *ctl, const struct bench_opts *o)
 			child_main(&c, i < 2 ? run->side[i] : run->inspector);
 		if (pid[i] < 0) {
 			fprintf(stderr, "\nalluse-bench ring: %s: fork: %s\n", run->label,
-			        strerror(errno));
+				strerror(errno));
 			for (int j = 0; j < 3; j++)
 				if (pid[j] > 0)
 					kill(pid[j], SIGKILL);
@@ -722,8 +722,8 @@ static int measure(struct run *run, struct ctl *ctl, const struct bench_opts *o)
 				rt_clock_sleep_ns(1000000);
 			if (rt_load_rlx_u64(&ctl->polls) == 0) {
 				fprintf(stderr, "alluse-bench ring: %s: inspector: %s\n",
-				        run->label,
-				        ctl->err[2][0] ? ctl->err[2] : "not polling after 5 s");
+					run->label,
+					ctl->err[2][0] ? ctl->err[2] : "not polling after 5 s");
 				kill(pid[2], SIGKILL);
 				waitpid(pid[2], NULL, 0);
 				close_fds(run);
@@ -753,20 +753,20 @@ static int measure(struct run *run, struct ctl *ctl, const struct bench_opts *o)
 			fputc('\n', stderr); /* end the progress line */
 			if (ctl->err[i][0])
 				fprintf(stderr, "alluse-bench ring: %s: %s: %s\n", run->label,
-				        role_name(i), ctl->err[i]);
+					role_name(i), ctl->err[i]);
 			else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
 				fprintf(stderr,
-				        "alluse-bench ring: %s: %s: watchdog fired: not done after "
-				        "%u s\n",
-				        run->label, role_name(i), run->watchdog_s);
+					"alluse-bench ring: %s: %s: watchdog fired: not done after "
+					"%u s\n",
+					run->label, role_name(i), run->watchdog_s);
 			else if (WIFSIGNALED(st))
 				fprintf(stderr,
-				        "alluse-bench ring: %s: %s: killed by signal %d (%s)\n",
-				        run->label, role_name(i), WTERMSIG(st),
-				        strsignal(WTERMSIG(st)));
+					"alluse-bench ring: %s: %s: killed by signal %d (%s)\n",
+					run->label, role_name(i), WTERMSIG(st),
+					strsignal(WTERMSIG(st)));
 			else
 				fprintf(stderr, "alluse-bench ring: %s: %s: exit status %d\n",
-				        run->label, role_name(i), WEXITSTATUS(st));
+					run->label, role_name(i), WEXITSTATUS(st));
 			for (int j = 0; j < 3; j++)
 				if (pid[j] > 0)
 					kill(pid[j], SIGKILL);
@@ -785,18 +785,18 @@ static int make_segment(struct shm_segment *seg, struct rt_err *err)
 	struct shm_plan plan;
 	memset(&plan, 0, sizeof(plan));
 	static const uint64_t caps[R_COUNT] = {
-	        [R_C2C] = 8,
-	        [R_PING] = LAT_CAP,
-	        [R_PONG] = LAT_CAP,
-	        [R_TPUT] = TPUT_CAP,
-	        /* ck: header space + buffer of the same slot count as ours */
-	        [R_CK_PING] = LAT_CAP * 2,
-	        [R_CK_PONG] = LAT_CAP * 2,
-	        [R_CK_TPUT] = TPUT_CAP * 2,
+		[R_C2C] = 8,
+		[R_PING] = LAT_CAP,
+		[R_PONG] = LAT_CAP,
+		[R_TPUT] = TPUT_CAP,
+		/* ck: header space + buffer of the same slot count as ours */
+		[R_CK_PING] = LAT_CAP * 2,
+		[R_CK_PONG] = LAT_CAP * 2,
+		[R_CK_TPUT] = TPUT_CAP * 2,
 	};
 	for (int r = 0; r < R_COUNT; r++) {
 		int rc = shm_plan_add(&plan, SHM_KIND_RING, SHM_ROLE_SCRATCH, (uint32_t)r,
-		                      REGION_NAMES[r], caps[r], err);
+				      REGION_NAMES[r], caps[r], err);
 		if (rc)
 			return rc;
 	}
@@ -808,7 +808,7 @@ static int make_segment(struct shm_segment *seg, struct rt_err *err)
 	static const uint32_t ck_caps[3] = {LAT_CAP, LAT_CAP, TPUT_CAP};
 	for (int k = 0; k < 3; k++) {
 		const struct shm_dir_entry *e =
-		        shm_segment_find_name(seg, REGION_NAMES[R_CK_PING + k]);
+			shm_segment_find_name(seg, REGION_NAMES[R_CK_PING + k]);
 		uint8_t *base = (uint8_t *)shm_segment_region(seg, e) + SHM_RING_HDR_SIZE;
 		ck_ring_init((struct ck_ring *)base, ck_caps[k]);
 	}
@@ -861,7 +861,7 @@ static int cmp_double(const void *a, const void *b)
  * Rounds are interleaved, so each pair ran seconds apart: the host's slow spells
  * (a whole round at a fraction of the usual rate, both rows alike) cancel out. */
 static double paired_ratio(const struct run *run, const struct run *runs, size_t nruns,
-                           uint32_t rounds)
+			   uint32_t rounds)
 {
 	const struct run *vs = NULL;
 	for (size_t i = 0; i < nruns; i++)
@@ -897,28 +897,28 @@ static void print_verdicts(struct bench_report *rep)
 		double r50 = (double)ring->p50_ns / (double)c2c->p50_ns;
 		bench_report_check(rep, "ring p50 <= 1.5x c2c p50", r50, 1.5, 0, 0, ring, c2c);
 		bench_report_check(rep, "ring p50 <= 1.2x c2c p50 (stretch)", r50, 1.2, 0, 1, ring,
-		                   c2c);
+				   c2c);
 		bench_report_check(rep, "ring p99 <= 2x c2c p99",
-		                   (double)ring->p99_ns / (double)c2c->p99_ns, 2.0, 0, 0, ring,
-		                   c2c);
+				   (double)ring->p99_ns / (double)c2c->p99_ns, 2.0, 0, 0, ring,
+				   c2c);
 		bench_report_check(rep, "ring p99.9 <= 3x c2c p99.9",
-		                   (double)ring->p999_ns / (double)c2c->p999_ns, 3.0, 0, 0, ring,
-		                   c2c);
+				   (double)ring->p999_ns / (double)c2c->p999_ns, 3.0, 0, 0, ring,
+				   c2c);
 	}
 	if (tput) {
 		bench_report_check(rep, "ring-batch-throughput >= 50 M msg/s", tput->per_s, 50e6, 1,
-		                   0, tput, NULL);
+				   0, tput, NULL);
 		bench_report_check(rep, "ring-batch-throughput >= 100 M msg/s (stretch)",
-		                   tput->per_s, 100e6, 1, 1, tput, NULL);
+				   tput->per_s, 100e6, 1, 1, tput, NULL);
 	}
 	if (ring && pipe_)
 		bench_report_check(rep, "pipe p50 / ring p50 >= 50",
-		                   (double)pipe_->p50_ns / (double)ring->p50_ns, 50, 1, 0, ring,
-		                   pipe_);
+				   (double)pipe_->p50_ns / (double)ring->p50_ns, 50, 1, 0, ring,
+				   pipe_);
 	if (tput && insp)
 		bench_report_check(rep, "inspected / plain throughput >= 0.95 (inspector harmless)",
-		                   bench_report_ratio_rate(rep, insp->label, tput->label), 0.95, 1,
-		                   0, insp, tput);
+				   bench_report_ratio_rate(rep, insp->label, tput->label), 0.95, 1,
+				   0, insp, tput);
 	bench_report_print(rep, stdout);
 	if ((ring && ck) || (tput && ckt))
 		printf("\nours vs ck_ring, same run:\n");
@@ -953,15 +953,15 @@ int bench_ring_run(const struct bench_opts *o)
 	int ncpu = rt_cpu_count();
 	if (ncpu < 2 || o->cpus[0] < 0 || o->cpus[1] < 0) {
 		fprintf(stderr,
-		        "alluse-bench ring: needs 2 CPUs for the two pinned processes, this "
-		        "process may use %d: skipped\n",
-		        ncpu);
+			"alluse-bench ring: needs 2 CPUs for the two pinned processes, this "
+			"process may use %d: skipped\n",
+			ncpu);
 		return 77;
 	}
 	if (rt_tsc_calibrate(&G.tsc, 100) != 0) {
 		fprintf(stderr,
-		        "alluse-bench ring: this CPU has no invariant TSC, which the latency "
-		        "rows time with: skipped\n");
+			"alluse-bench ring: this CPU has no invariant TSC, which the latency "
+			"rows time with: skipped\n");
 		return 77;
 	}
 	G.parent = getpid();
@@ -976,9 +976,9 @@ int bench_ring_run(const struct bench_opts *o)
 		int rounds;
 		uint64_t warm;
 	} groups[3] = {
-	        {o->quick ? 5 : 20, o->quick ? 5000 : 20000},
-	        {1, 0}, /* kernel rows: warm-up = n / 10; ratios of ~100x need no interleave */
-	        {o->quick ? 2 : 10, 0}, /* throughput: warm-up = min(n / 10, 1M) per round */
+		{o->quick ? 5 : 20, o->quick ? 5000 : 20000},
+		{1, 0}, /* kernel rows: warm-up = n / 10; ratios of ~100x need no interleave */
+		{o->quick ? 2 : 10, 0}, /* throughput: warm-up = min(n / 10, 1M) per round */
 	};
 
 #define RUN_(lbl, a, b, insp, k, g, n_, vs, nt)                                                    \
@@ -991,23 +991,23 @@ int bench_ring_run(const struct bench_opts *o)
 			 -1 }                                                                      \
 	}
 	struct run runs[] = {
-	        RUN_("c2c", c2c_ping, c2c_pong, NULL, RUN_SPIN_LAT, 0, lat_n, NULL, NULL),
-	        RUN_("ring", ring_ping, ring_pong, NULL, RUN_SPIN_LAT, 0, lat_n, NULL, NULL),
-	        RUN_("ck_ring", ck_ping, ck_pong, NULL, RUN_SPIN_LAT, 0, lat_n, NULL, NULL),
-	        RUN_("pipe", msg_ping, msg_pong, NULL, RUN_SYS_LAT, 1, sys_n, NULL, NULL),
-	        RUN_("unix-socket", msg_ping, msg_pong, NULL, RUN_SYS_LAT, 1, sys_n, NULL,
-	             "SOCK_SEQPACKET"),
-	        RUN_("eventfd", efd_ping, efd_pong, NULL, RUN_SYS_LAT, 1, sys_n, NULL,
-	             "8-byte counter"),
-	        RUN_("ring-batch-throughput", tput_producer, tput_consumer, NULL, RUN_TPUT, 2, msgs,
-	             NULL, NULL),
-	        RUN_("ring-throughput", tput1_producer, tput1_consumer, NULL, RUN_TPUT, 2, msgs,
-	             "ck_ring-throughput", "one push/pop per message, as ck_ring"),
-	        RUN_("ck_ring-throughput", ck_tput_producer, ck_tput_consumer, NULL, RUN_TPUT, 2,
-	             msgs, "ring-batch-throughput", "one enqueue/dequeue per message"),
-	        RUN_("ring-batch-throughput-inspected", tput_producer, tput_consumer,
-	             tput_inspector, RUN_TPUT, 2, msgs, "ring-batch-throughput",
-	             "inspector polling every 10 ms"),
+		RUN_("c2c", c2c_ping, c2c_pong, NULL, RUN_SPIN_LAT, 0, lat_n, NULL, NULL),
+		RUN_("ring", ring_ping, ring_pong, NULL, RUN_SPIN_LAT, 0, lat_n, NULL, NULL),
+		RUN_("ck_ring", ck_ping, ck_pong, NULL, RUN_SPIN_LAT, 0, lat_n, NULL, NULL),
+		RUN_("pipe", msg_ping, msg_pong, NULL, RUN_SYS_LAT, 1, sys_n, NULL, NULL),
+		RUN_("unix-socket", msg_ping, msg_pong, NULL, RUN_SYS_LAT, 1, sys_n, NULL,
+		     "SOCK_SEQPACKET"),
+		RUN_("eventfd", efd_ping, efd_pong, NULL, RUN_SYS_LAT, 1, sys_n, NULL,
+		     "8-byte counter"),
+		RUN_("ring-batch-throughput", tput_producer, tput_consumer, NULL, RUN_TPUT, 2, msgs,
+		     NULL, NULL),
+		RUN_("ring-throughput", tput1_producer, tput1_consumer, NULL, RUN_TPUT, 2, msgs,
+		     "ck_ring-throughput", "one push/pop per message, as ck_ring"),
+		RUN_("ck_ring-throughput", ck_tput_producer, ck_tput_consumer, NULL, RUN_TPUT, 2,
+		     msgs, "ring-batch-throughput", "one enqueue/dequeue per message"),
+		RUN_("ring-batch-throughput-inspected", tput_producer, tput_consumer,
+		     tput_inspector, RUN_TPUT, 2, msgs, "ring-batch-throughput",
+		     "inspector polling every 10 ms"),
 	};
 #undef RUN_
 	const size_t nruns = sizeof(runs) / sizeof(runs[0]);
@@ -1016,7 +1016,7 @@ int bench_ring_run(const struct bench_opts *o)
 	bench_report_init(&rep, "ring", "c2c", o->cpus, "spin");
 	rep.host.tsc_step_ns = rep_tsc_step_ns;
 	struct ctl *ctl = mmap(NULL, sizeof(struct ctl), PROT_READ | PROT_WRITE,
-	                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ctl == MAP_FAILED) {
 		fprintf(stderr, "alluse-bench ring: map the control block: %s\n", strerror(errno));
 		return 1;
@@ -1026,7 +1026,7 @@ int bench_ring_run(const struct bench_opts *o)
 		if (runs[i].kind == RUN_TPUT)
 			continue;
 		runs[i].hist = mmap(NULL, sizeof(struct rt_hist), PROT_READ | PROT_WRITE,
-		                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (runs[i].hist == MAP_FAILED) {
 			runs[i].hist = NULL;
 			failed = 1;
@@ -1041,15 +1041,15 @@ int bench_ring_run(const struct bench_opts *o)
 	int rc = failed ? -ENOMEM : make_segment(&seg, &err);
 	if (rc) {
 		fprintf(stderr, "alluse-bench ring: scratch segment %s: %s\n", G.instance,
-		        failed ? "out of memory for the histograms" : err.msg);
+			failed ? "out of memory for the histograms" : err.msg);
 		failed = 1;
 		goto out;
 	}
 	fprintf(stderr,
-	        "alluse-bench ring: cpus %d,%d, TSC %.3f GHz, segment %s, %llu latency samples, "
-	        "%llu messages per row\n",
-	        o->cpus[0], o->cpus[1], 1.0 / G.tsc.ns_per_tick, seg.path,
-	        (unsigned long long)lat_n, (unsigned long long)msgs);
+		"alluse-bench ring: cpus %d,%d, TSC %.3f GHz, segment %s, %llu latency samples, "
+		"%llu messages per row\n",
+		o->cpus[0], o->cpus[1], 1.0 / G.tsc.ns_per_tick, seg.path,
+		(unsigned long long)lat_n, (unsigned long long)msgs);
 
 	for (int g = 0; g < 3 && !failed; g++) {
 		struct run *grp[8];
@@ -1067,7 +1067,7 @@ int bench_ring_run(const struct bench_opts *o)
 			for (int j = 0; j < k && !failed; j++) {
 				struct run *run = grp[(j + r) % k];
 				run->n = run->total / (uint64_t)rounds +
-				         ((uint64_t)r < run->total % (uint64_t)rounds);
+					 ((uint64_t)r < run->total % (uint64_t)rounds);
 				switch (run->kind) {
 				case RUN_SPIN_LAT:
 					run->warm = groups[g].warm;
@@ -1086,26 +1086,26 @@ int bench_ring_run(const struct bench_opts *o)
 					int e = open_pair(run->label, run->fds);
 					if (e) {
 						fprintf(stderr, "\nalluse-bench ring: %s: %s\n",
-						        run->label, strerror(-e));
+							run->label, strerror(-e));
 						failed = 1;
 						break;
 					}
 				}
 				int64_t st0 = bench_steal_ticks(o->cpus[0]),
-				        st1 = bench_steal_ticks(o->cpus[1]);
+					st1 = bench_steal_ticks(o->cpus[1]);
 				if (measure(run, ctl, o) != 0) {
 					failed = 1;
 					break;
 				}
 				int64_t st0e = bench_steal_ticks(o->cpus[0]),
-				        st1e = bench_steal_ticks(o->cpus[1]);
+					st1e = bench_steal_ticks(o->cpus[1]);
 				if (run->kind == RUN_TPUT) {
 					double secs = secs_of(ctl->t0, ctl->t1);
 					run->count += ctl->count;
 					run->secs += secs;
 					if (r < BENCH_MAX_ROUNDS)
 						run->round_per_s[r] =
-						        secs > 0 ? (double)ctl->count / secs : 0;
+							secs > 0 ? (double)ctl->count / secs : 0;
 					run->polls += ctl->polls;
 				} else {
 					rt_hist_merge(run->hist, &ctl->hist);
@@ -1117,7 +1117,7 @@ int bench_ring_run(const struct bench_opts *o)
 				}
 				if (st0 >= 0 && st1 >= 0 && st0e >= st0 && st1e >= st1)
 					run->steal_ms += (double)((st0e - st0) + (st1e - st1)) *
-					                 1000.0 / (double)sysconf(_SC_CLK_TCK);
+							 1000.0 / (double)sysconf(_SC_CLK_TCK);
 			}
 			fputc('.', stderr);
 		}
@@ -1130,7 +1130,7 @@ int bench_ring_run(const struct bench_opts *o)
 		struct bench_row *row;
 		if (run->kind == RUN_TPUT)
 			row = bench_report_add_rate(&rep, run->label, run->count, run->secs,
-			                            run->ratio_vs);
+						    run->ratio_vs);
 		else
 			row = bench_report_add_latency(&rep, run->label, run->hist);
 		if (!row)
@@ -1138,7 +1138,7 @@ int bench_ring_run(const struct bench_opts *o)
 		if (run->kind == RUN_TPUT) {
 			int rounds = groups[run->group].rounds;
 			row->nrounds =
-			        (uint32_t)(rounds < BENCH_MAX_ROUNDS ? rounds : BENCH_MAX_ROUNDS);
+				(uint32_t)(rounds < BENCH_MAX_ROUNDS ? rounds : BENCH_MAX_ROUNDS);
 			memcpy(row->round_per_s, run->round_per_s, sizeof(row->round_per_s));
 			if (run->ratio_vs)
 				row->ratio = paired_ratio(run, runs, nruns, row->nrounds);
@@ -1149,15 +1149,15 @@ int bench_ring_run(const struct bench_opts *o)
 		row->cpu_share = 1e9;
 		for (int side = 0; side < 2; side++) {
 			double share = run->wall_ns[side] ? (double)run->cpu_ns[side] /
-			                                            (double)run->wall_ns[side]
-			                                  : 0;
+								    (double)run->wall_ns[side]
+							  : 0;
 			if (share < row->cpu_share)
 				row->cpu_share = share;
 		}
 		row->spin = run->kind != RUN_SYS_LAT;
 		if (run->inspector)
 			fprintf(stderr, "  (the inspector read the ring statistics %llu times)\n",
-			        (unsigned long long)run->polls);
+				(unsigned long long)run->polls);
 	}
 
 out:

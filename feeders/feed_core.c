@@ -24,7 +24,8 @@ static void *region(struct shm_segment *seg, const char *name, uint32_t kind, st
 {
 	const struct shm_dir_entry *e = shm_segment_find_kind_name(seg, kind, name);
 	if (!e) {
-		rt_err_set(err, -ENOENT, "segment has no %s region '%s'", shm_kind_name(kind), name);
+		rt_err_set(err, -ENOENT, "segment has no %s region '%s'", shm_kind_name(kind),
+			   name);
 		return NULL;
 	}
 	return shm_segment_region(seg, e);
@@ -43,9 +44,8 @@ static void learn_routes(struct feed_core *f)
 	uint32_t n = shm_instr_count(&f->dir);
 	for (uint32_t id = f->known; id < n; id++) {
 		const struct shm_instr *in = shm_instr_get(&f->dir, id);
-		f->route[id] = (uint8_t)feed_route_worker(in->underlying[0] ? in->underlying :
-									    in->symbol,
-							 f->nworkers);
+		f->route[id] = (uint8_t)feed_route_worker(
+			in->underlying[0] ? in->underlying : in->symbol, f->nworkers);
 	}
 	f->known = n;
 }
@@ -68,7 +68,8 @@ int feed_core_attach(struct feed_core *f, struct shm_segment *seg, const struct 
 	if (!(f->clock = region(seg, "clock", SHM_KIND_CLOCK, err)))
 		return err->code;
 	for (uint32_t w = 0; w < FEED_MAX_WORKERS; w++) {
-		const struct shm_dir_entry *e = shm_segment_find(seg, SHM_KIND_RING, SHM_ROLE_QUOTES, w);
+		const struct shm_dir_entry *e =
+			shm_segment_find(seg, SHM_KIND_RING, SHM_ROLE_QUOTES, w);
 		if (!e)
 			break;
 		shm_ring_producer_attach(&f->rings[w], shm_segment_region(seg, e));
@@ -119,8 +120,8 @@ int feed_core_attach(struct feed_core *f, struct shm_segment *seg, const struct 
 	}
 	feed_seq_init(&f->seq);
 	shm_clock_set_mode(f->clock, cfg->clock_mode);
-	f->now_wall_ns = cfg->clock_mode == SHM_CLOCK_LIVE ? rt_clock_wall_ns() :
-							     rt_load_acq_u64(&f->clock->now_ns);
+	f->now_wall_ns = cfg->clock_mode == SHM_CLOCK_LIVE ? rt_clock_wall_ns()
+							   : rt_load_acq_u64(&f->clock->now_ns);
 
 	/* resume: sequences and last good prices from the board */
 	learn_routes(f);
@@ -130,7 +131,8 @@ int feed_core_attach(struct feed_core *f, struct shm_segment *seg, const struct 
 		if (rc == -EAGAIN) {
 			/* we died writing this slot: its prices may be torn, but its sequence
 			 * word is ours and only ever grows; continue after it */
-			f->qseq[id] = rt_load_rlx_u64((const uint64_t *)&f->board.slots[id].quote_seq);
+			f->qseq[id] =
+				rt_load_rlx_u64((const uint64_t *)&f->board.slots[id].quote_seq);
 			continue;
 		}
 		if (rc != 0)
@@ -189,8 +191,9 @@ int feed_core_define(struct feed_core *f, const struct feed_wire_msg *def, uint3
 	return 0;
 }
 
-enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id, const struct feed_wire_quote *q,
-				   uint64_t src_seq, uint8_t nonfinite, uint64_t recv_ns)
+enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id,
+				   const struct feed_wire_quote *q, uint64_t src_seq,
+				   uint8_t nonfinite, uint64_t recv_ns)
 {
 	rt_counter_add(f->c_in, 1);
 	if (id >= f->known) {
@@ -226,7 +229,8 @@ enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id, const struc
 	bq.bid = q->bid;
 	bq.ask = q->ask;
 	/* a quote without a trade keeps the last trade price on the board */
-	bq.last = q->last != INT64_MIN ? q->last : (st->flags & FEED_ST_HAS_LAST ? st->last : INT64_MIN);
+	bq.last = q->last != INT64_MIN ? q->last
+				       : (st->flags & FEED_ST_HAS_LAST ? st->last : INT64_MIN);
 	bq.bid_size = q->bid_size;
 	bq.ask_size = q->ask_size;
 	bq.last_size = q->last_size;

@@ -46,8 +46,8 @@
 
 struct feed_core_cfg {
 	struct feed_validate_cfg validate;
-	int auto_define;      /* unknown OCC option symbols define themselves */
-	uint32_t clock_mode;  /* SHM_CLOCK_LIVE or SHM_CLOCK_REPLAY */
+	int auto_define; /* unknown OCC option symbols define themselves */
+	uint32_t clock_mode; /* SHM_CLOCK_LIVE or SHM_CLOCK_REPLAY */
 };
 
 struct feed_core {
@@ -102,8 +102,9 @@ static inline void feed_core_set_time(struct feed_core *f, uint64_t now_wall_ns)
 }
 
 /* Publish one quote for a known id. Returns FEED_REJECT_OK or the reason. */
-enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id, const struct feed_wire_quote *q,
-				   uint64_t src_seq, uint8_t nonfinite, uint64_t recv_ns);
+enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id,
+				   const struct feed_wire_quote *q, uint64_t src_seq,
+				   uint8_t nonfinite, uint64_t recv_ns);
 
 /* One decoded message (quote or definition) from a source. */
 enum feed_reject feed_core_on_msg(struct feed_core *f, const struct feed_wire_msg *m,

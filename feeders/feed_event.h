@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 struct feed_event {
-	uint64_t ts_ns;        /* event time, ns since the Unix epoch (drives the clock in replay) */
-	uint8_t nonfinite;     /* a price in the source text was nan/inf (replay only) */
+	uint64_t ts_ns; /* event time, ns since the Unix epoch (drives the clock in replay) */
+	uint8_t nonfinite; /* a price in the source text was nan/inf (replay only) */
 	struct feed_wire_msg msg; /* msg.type 'Q' (msg.quote) or 'D' (msg.def); msg.seq unused */
 };
 

@@ -38,15 +38,16 @@ int feed_replay_open(struct feed_replay *r, const char *path, struct rt_err *err
 		if (strcmp(r->buf, CSV_HEADER) != 0) {
 			int rc = rt_err_set(err, -EBADMSG,
 					    "%s:%llu: header is '%.80s', expected '" CSV_HEADER
-					    "' (or a binary recording starting with " FEED_REC_MAGIC ")",
+					    "' (or a binary recording starting with " FEED_REC_MAGIC
+					    ")",
 					    path, (unsigned long long)r->line, r->buf);
 			feed_replay_close(r);
 			return rc;
 		}
 		return 0;
 	}
-	int rc = rt_err_set(err, -EBADMSG, "%s: empty file: expected the CSV header '" CSV_HEADER "'",
-			    path);
+	int rc = rt_err_set(err, -EBADMSG,
+			    "%s: empty file: expected the CSV header '" CSV_HEADER "'", path);
 	feed_replay_close(r);
 	return rc;
 }
@@ -86,8 +87,8 @@ static int parse_time(const char *s, uint64_t *out)
 	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
 		return -EINVAL;
 	/* u64 ns since 1970 reaches 2554; refuse anything outside 1970..2262 */
-	if (y < 1970 || y > 2262 || !core_calendar_date_valid(y * 10000 + mo * 100 + d) ||
-	    h > 23 || mi > 59 || sec > 60)
+	if (y < 1970 || y > 2262 || !core_calendar_date_valid(y * 10000 + mo * 100 + d) || h > 23 ||
+	    mi > 59 || sec > 60)
 		return -EINVAL;
 	uint64_t frac = 0;
 	const char *p = s + n;
@@ -107,7 +108,8 @@ static int parse_time(const char *s, uint64_t *out)
 	if (days < 0)
 		return -EINVAL;
 	*out = ((uint64_t)days * 86400 + (uint64_t)h * 3600 + (uint64_t)mi * 60 + (uint64_t)sec) *
-		       1000000000ull + frac;
+		       1000000000ull +
+	       frac;
 	return 0;
 }
 
@@ -141,8 +143,8 @@ static int parse_size(const char *s, uint32_t *out)
 	return 0;
 }
 
-static const char *const columns[8] = {"time",	"symbol",   "bid",	"ask",
-				       "last",	"bid_size", "ask_size", "last_size"};
+static const char *const columns[8] = {"time", "symbol",   "bid",      "ask",
+				       "last", "bid_size", "ask_size", "last_size"};
 
 int feed_replay_next(struct feed_replay *r, struct feed_event *ev, struct rt_err *err)
 {
@@ -158,8 +160,9 @@ int feed_replay_next(struct feed_replay *r, struct feed_event *ev, struct rt_err
 			int c;
 			while ((c = fgetc(r->f)) != EOF && c != '\n')
 				;
-			return rt_err_set(err, -EBADMSG, "%s:%llu: line longer than %u bytes", r->path,
-					  (unsigned long long)r->line, FEED_REPLAY_LINE_MAX - 2);
+			return rt_err_set(err, -EBADMSG, "%s:%llu: line longer than %u bytes",
+					  r->path, (unsigned long long)r->line,
+					  FEED_REPLAY_LINE_MAX - 2);
 		}
 		r->buf[strcspn(r->buf, "\r\n")] = '\0';
 		if (r->buf[0] == '#' || r->buf[0] == '\0')
@@ -212,10 +215,10 @@ int feed_replay_next(struct feed_replay *r, struct feed_event *ev, struct rt_err
 	if (bad >= 0)
 		return rt_err_set(err, -EBADMSG, "%s:%llu: column '%s': '%.40s' is not valid%s",
 				  r->path, (unsigned long long)r->line, columns[bad], field[bad],
-				  bad == 0 ? " (ns since epoch or YYYY-MM-DDTHH:MM:SS[.f]Z)" :
-				  bad == 1 ? " (1..31 printable characters)" :
-				  bad <= 4 ? " (a decimal price, empty, nan or inf)" :
-					     " (a whole number 0..4294967295)");
+				  bad == 0   ? " (ns since epoch or YYYY-MM-DDTHH:MM:SS[.f]Z)"
+				  : bad == 1 ? " (1..31 printable characters)"
+				  : bad <= 4 ? " (a decimal price, empty, nan or inf)"
+					     : " (a whole number 0..4294967295)");
 	m->quote.exch_ts_ns = ev->ts_ns;
 	return 1;
 }
@@ -230,8 +233,10 @@ int feed_replay_next_packet(struct feed_replay *r, const uint8_t **pkt, uint32_t
 	if (n == 0)
 		return 0;
 	if (n != sizeof(hdr))
-		return rt_err_set(err, -EBADMSG, "%s: record %llu at offset %llu is truncated (%zu of 12 header bytes)",
-				  r->path, (unsigned long long)r->line, (unsigned long long)r->offset, n);
+		return rt_err_set(
+			err, -EBADMSG,
+			"%s: record %llu at offset %llu is truncated (%zu of 12 header bytes)",
+			r->path, (unsigned long long)r->line, (unsigned long long)r->offset, n);
 	uint64_t ts = 0;
 	uint32_t l = 0;
 	for (int i = 7; i >= 0; i--)
@@ -239,12 +244,15 @@ int feed_replay_next_packet(struct feed_replay *r, const uint8_t **pkt, uint32_t
 	for (int i = 11; i >= 8; i--)
 		l = l << 8 | hdr[i];
 	if (l > sizeof(r->pkt))
-		return rt_err_set(err, -EBADMSG, "%s: record %llu at offset %llu claims %u bytes (max %zu)",
-				  r->path, (unsigned long long)r->line, (unsigned long long)r->offset, l,
-				  sizeof(r->pkt));
+		return rt_err_set(err, -EBADMSG,
+				  "%s: record %llu at offset %llu claims %u bytes (max %zu)",
+				  r->path, (unsigned long long)r->line,
+				  (unsigned long long)r->offset, l, sizeof(r->pkt));
 	if (fread(r->pkt, 1, l, r->f) != l)
-		return rt_err_set(err, -EBADMSG, "%s: record %llu at offset %llu is truncated (packet of %u bytes)",
-				  r->path, (unsigned long long)r->line, (unsigned long long)r->offset, l);
+		return rt_err_set(
+			err, -EBADMSG,
+			"%s: record %llu at offset %llu is truncated (packet of %u bytes)", r->path,
+			(unsigned long long)r->line, (unsigned long long)r->offset, l);
 	r->line++;
 	r->offset += 12 + l;
 	*pkt = r->pkt;
@@ -283,10 +291,9 @@ int feed_replay_write_csv(FILE *f, const struct feed_event *ev)
 	fmt_price(a, sizeof(a), ev->msg.quote.ask);
 	fmt_price(l, sizeof(l), ev->msg.quote.last);
 	return fprintf(f, "%" PRIu64 ",%s,%s,%s,%s,%u,%u,%u\n", ev->ts_ns, ev->msg.symbol, b, a, l,
-		       ev->msg.quote.bid_size, ev->msg.quote.ask_size,
-		       ev->msg.quote.last_size) < 0 ?
-		       -EIO :
-		       0;
+		       ev->msg.quote.bid_size, ev->msg.quote.ask_size, ev->msg.quote.last_size) < 0
+		       ? -EIO
+		       : 0;
 }
 
 int feed_rec_open(FILE **f, const char *path, struct rt_err *err)

@@ -34,9 +34,9 @@ enum feed_replay_kind { FEED_REPLAY_CSV = 1, FEED_REPLAY_BINARY = 2 };
 struct feed_replay {
 	FILE *f;
 	char path[256];
-	int kind;          /* enum feed_replay_kind */
-	uint64_t line;     /* CSV: current line number; binary: record number */
-	uint64_t offset;   /* binary: byte offset of the next record */
+	int kind; /* enum feed_replay_kind */
+	uint64_t line; /* CSV: current line number; binary: record number */
+	uint64_t offset; /* binary: byte offset of the next record */
 	char buf[FEED_REPLAY_LINE_MAX];
 	uint8_t pkt[65536];
 };

@@ -40,7 +40,8 @@ int feed_synth_cfg_add(struct feed_synth_cfg *cfg, const char *symbol, int64_t s
 	struct shm_instr probe;
 	if (shm_instr_make_stock(&probe, symbol) != 0 || strlen(symbol) > 6)
 		return rt_err_set(err, -EINVAL,
-				  "synthetic: '%s' is not a ticker of 1..6 characters [A-Z0-9.]", symbol);
+				  "synthetic: '%s' is not a ticker of 1..6 characters [A-Z0-9.]",
+				  symbol);
 	if (start_price <= 0)
 		return rt_err_set(err, -EINVAL, "synthetic: %s start price must be > 0", symbol);
 	if (!(vol > 0.0 && vol < 5.0))
@@ -62,14 +63,14 @@ int feed_synth_cfg_add_default_universe(struct feed_synth_cfg *cfg, struct rt_er
 		int64_t cents;
 		double vol;
 	} u[] = {
-		{"AAPL", 19253, 0.22}, {"MSFT", 37604, 0.24}, {"AMZN", 15194, 0.33},
+		{"AAPL", 19253, 0.22}, {"MSFT", 37604, 0.24},  {"AMZN", 15194, 0.33},
 		{"GOOG", 14093, 0.30}, {"GOOGL", 13969, 0.30}, {"META", 35396, 0.36},
-		{"NVDA", 49522, 0.50}, {"TSLA", 24848, 0.55}, {"SPY", 76260, 0.15},
-		{"QQQ", 71093, 0.19}, {"IWM", 29767, 0.22},
+		{"NVDA", 49522, 0.50}, {"TSLA", 24848, 0.55},  {"SPY", 76260, 0.15},
+		{"QQQ", 71093, 0.19},  {"IWM", 29767, 0.22},
 	};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
-		int rc = feed_synth_cfg_add(cfg, u[i].sym, u[i].cents * (PRICE_SCALE / 100), u[i].vol,
-					    err);
+		int rc = feed_synth_cfg_add(cfg, u[i].sym, u[i].cents * (PRICE_SCALE / 100),
+					    u[i].vol, err);
 		if (rc)
 			return rc;
 	}
@@ -125,7 +126,8 @@ int feed_synth_init(struct feed_synth *s, const struct feed_synth_cfg *cfg, stru
 		s->price[i] = price_to_double(u->start_price);
 		s->opt_first[i] = n;
 		int64_t grid = strike_grid(s->price[i]);
-		int64_t step = round_to(u->start_price / 10000 * (int64_t)cfg->strike_step_bp, grid);
+		int64_t step =
+			round_to(u->start_price / 10000 * (int64_t)cfg->strike_step_bp, grid);
 		int64_t atm = round_to(u->start_price, grid);
 		for (uint32_t e = 0; e < nexp; e++) {
 			for (int64_t k = -(int64_t)cfg->strikes_per_side;
@@ -135,17 +137,21 @@ int feed_synth_init(struct feed_synth *s, const struct feed_synth_cfg *cfg, stru
 					continue;
 				for (int r = 0; r < 2; r++) {
 					if (n >= FEED_SYNTH_MAX_OPTIONS)
-						return rt_err_set(err, -ENOSPC,
-								  "synthetic: chains need more than %u options; "
-								  "lower strikes_per_side or expiries",
-								  FEED_SYNTH_MAX_OPTIONS);
+						return rt_err_set(
+							err, -ENOSPC,
+							"synthetic: chains need more than %u "
+							"options; "
+							"lower strikes_per_side or expiries",
+							FEED_SYNTH_MAX_OPTIONS);
 					struct feed_synth_option *o = &s->opt[n];
 					struct shm_instr in;
 					char right = r ? 'C' : 'P';
-					if (shm_instr_make_option(&in, u->symbol, exp[e], right, strike))
-						return rt_err_set(err, -EINVAL,
-								  "synthetic: cannot name option %s %u %c",
-								  u->symbol, exp[e], right);
+					if (shm_instr_make_option(&in, u->symbol, exp[e], right,
+								  strike))
+						return rt_err_set(
+							err, -EINVAL,
+							"synthetic: cannot name option %s %u %c",
+							u->symbol, exp[e], right);
 					o->under = (uint16_t)i;
 					o->right = (uint8_t)right;
 					o->expiry = exp[e];

@@ -27,29 +27,30 @@
 struct feed_synth_underlying {
 	char symbol[16];
 	int64_t start_price; /* price × 10^8, > 0 */
-	double vol;          /* annualised volatility, e.g. 0.30 */
+	double vol; /* annualised volatility, e.g. 0.30 */
 };
 
 struct feed_synth_cfg {
 	uint64_t seed;
-	uint64_t start_ns;        /* virtual time of the first event, ns since epoch */
-	uint64_t dt_ns;           /* virtual time between steps (per underlying move) */
-	double rate;              /* risk-free rate (continuous) */
-	double drift;             /* GBM drift μ */
-	uint32_t spread_bp;       /* underlying bid/ask spread, basis points of mid */
-	uint32_t strikes_per_side;/* strikes below and above the start price */
-	uint32_t strike_step_bp;  /* spacing, basis points of the start price (rounded to $0.50/$1/$5) */
-	uint32_t expiries;        /* weekly Friday expiries from the start date */
-	uint32_t options_per_tick;/* options repriced after each underlying move */
+	uint64_t start_ns; /* virtual time of the first event, ns since epoch */
+	uint64_t dt_ns; /* virtual time between steps (per underlying move) */
+	double rate; /* risk-free rate (continuous) */
+	double drift; /* GBM drift μ */
+	uint32_t spread_bp; /* underlying bid/ask spread, basis points of mid */
+	uint32_t strikes_per_side; /* strikes below and above the start price */
+	uint32_t
+		strike_step_bp; /* spacing, basis points of the start price (rounded to $0.50/$1/$5) */
+	uint32_t expiries; /* weekly Friday expiries from the start date */
+	uint32_t options_per_tick; /* options repriced after each underlying move */
 	uint32_t nunderlyings;
 	struct feed_synth_underlying u[FEED_SYNTH_MAX_UNDERLYINGS];
 };
 
 struct feed_synth_option {
-	uint16_t under;  /* index into u[] */
-	uint8_t right;   /* 'P' or 'C' */
+	uint16_t under; /* index into u[] */
+	uint8_t right; /* 'P' or 'C' */
 	uint32_t expiry; /* YYYYMMDD */
-	int64_t strike;  /* price × 10^8 */
+	int64_t strike; /* price × 10^8 */
 	char symbol[32]; /* OCC symbol */
 };
 
@@ -61,7 +62,8 @@ struct feed_synth {
 	uint32_t ndefs_sent;
 	uint32_t noptions;
 	double price[FEED_SYNTH_MAX_UNDERLYINGS]; /* current mid, dollars */
-	uint32_t opt_first[FEED_SYNTH_MAX_UNDERLYINGS]; /* chain of underlying i: options [first, first+count) */
+	uint32_t opt_first
+		[FEED_SYNTH_MAX_UNDERLYINGS]; /* chain of underlying i: options [first, first+count) */
 	uint32_t opt_count[FEED_SYNTH_MAX_UNDERLYINGS];
 	uint32_t opt_next[FEED_SYNTH_MAX_UNDERLYINGS];
 	uint32_t pending_opts; /* options still to quote in this step */

@@ -31,8 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			continue;
 		}
-		if (ev.msg.type != FEED_WIRE_MSG_QUOTE || !memchr(ev.msg.symbol, 0, sizeof(ev.msg.symbol)) ||
-		    ev.msg.symbol[0] == '\0')
+		if (ev.msg.type != FEED_WIRE_MSG_QUOTE ||
+		    !memchr(ev.msg.symbol, 0, sizeof(ev.msg.symbol)) || ev.msg.symbol[0] == '\0')
 			abort();
 	}
 	feed_replay_close(&r);

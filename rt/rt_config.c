@@ -119,82 +119,121 @@ struct cfg_key {
 static const char *const log_level_names[] = {"debug", "info", "warn", "error", NULL};
 static const char *const idle_names[] = {"spin", "backoff", "block", NULL};
 static const char *const source_names[] = {"synthetic", "replay", "udp", "none", NULL};
-_Static_assert(RT_FEED_SYNTHETIC == 0 && RT_FEED_REPLAY == 1 && RT_FEED_UDP == 2 && RT_FEED_NONE == 3,
-               "source_names in enum order");
+_Static_assert(RT_FEED_SYNTHETIC == 0 && RT_FEED_REPLAY == 1 && RT_FEED_UDP == 2 &&
+		       RT_FEED_NONE == 3,
+	       "source_names in enum order");
 #define PATHCHARS UPPER LOWER DIGITS "/._-+@:~ "
 _Static_assert(RT_LOG_DEBUG == 0 && RT_LOG_INFO == 1 && RT_LOG_WARN == 2 && RT_LOG_ERROR == 3,
-               "log_level_names in enum order");
+	       "log_level_names in enum order");
 _Static_assert(RT_IDLE_SPIN == 0 && RT_IDLE_BACKOFF == 1 && RT_IDLE_BLOCK == 2,
-               "idle_names in enum order");
+	       "idle_names in enum order");
 
 /* Rows of one section are contiguous (rt_config_dump relies on it). */
 static const struct cfg_key keys[] = {
-        KEY_STR("instance", instance, 1, UPPER LOWER DIGITS "_-", "A-Z a-z 0-9 _ -"),
-        KEY_ENUM("log_level", log_level, log_level_names),
-        KEY_MODE("shm.mode", shm.mode),
-        KEY_UINT("shm.max_instruments", shm.max_instruments, 1, 1048576, 0),
-        KEY_UINT("shm.quote_ring_capacity", shm.quote_ring_capacity, 64, 16777216, CFG_POW2),
-        KEY_UINT("shm.event_ring_capacity", shm.event_ring_capacity, 64, 16777216, CFG_POW2),
-        KEY_BOOL("shm.huge_pages", shm.huge_pages),
-        KEY_BOOL("shm.mlock", shm.mlock),
-        KEY_INT("feeder.cpu", feeder.cpu, -1, 1023, "-1 = not pinned"),
-        KEY_ENUM("feeder.source", feeder.source, source_names),
-        KEY_ENUM("feeder.idle", feeder.idle, idle_names),
-        KEY_DOUBLE("feeder.speed", feeder.speed, 0.0, 1e6, "1 = real time, 0 = as fast as possible"),
-        {.path = "feeder.replay_file", .type = CFG_STR, .umin = 0,
-         .umax = RT_CONFIG_PATH_MAX - 1, .charset = PATHCHARS,
-         .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space", FIELD(feeder.replay_file)},
-        KEY_BOOL("feeder.auto_define_options", feeder.auto_define_options),
-        KEY_UINT("feeder.synthetic_seed", feeder.synthetic_seed, 0, INT64_MAX, 0),
-        KEY_UINT("feeder.synthetic_dt_us", feeder.synthetic_dt_us, 1, 3600000000u, 0),
-        KEY_UINT("feeder.synthetic_strikes_per_side", feeder.synthetic_strikes_per_side, 0, 100, 0),
-        KEY_UINT("feeder.synthetic_expiries", feeder.synthetic_expiries, 1, 16, 0),
-        KEY_UINT("feeder.synthetic_options_per_tick", feeder.synthetic_options_per_tick, 0, 1000, 0),
-        {.path = "feeder.udp_bind", .type = CFG_STR, .umin = 1, .umax = RT_CONFIG_ADDR_MAX - 1,
-         .charset = DIGITS ".", .charset_desc = "an IPv4 address",
-         FIELD(feeder.udp_bind)},
-        KEY_UINT("feeder.udp_port", feeder.udp_port, 1, 65535, 0),
-        {.path = "feeder.udp_group", .type = CFG_STR, .umin = 0, .umax = RT_CONFIG_ADDR_MAX - 1,
-         .charset = DIGITS ".", .charset_desc = "an IPv4 multicast address or empty",
-         FIELD(feeder.udp_group)},
-        {.path = "feeder.udp_iface", .type = CFG_STR, .umin = 0, .umax = RT_CONFIG_ADDR_MAX - 1,
-         .charset = DIGITS ".", .charset_desc = "an IPv4 interface address or empty",
-         FIELD(feeder.udp_iface)},
-        KEY_UINT("feeder.max_age_ms", feeder.max_age_ms, 0, 86400000, 0),
-        KEY_DOUBLE("feeder.jump_atr_k", feeder.jump_atr_k, 0.0, 100.0, "0 = off; else at least 0.01"),
-        KEY_UINT("feeder.jump_confirm", feeder.jump_confirm, 0, 1000000, 0),
-        KEY_UINT("workers.count", workers.count, 1, RT_CONFIG_WORKERS_MAX, 0),
-        KEY_INT_LIST("workers.cpus", workers.cpus, workers.ncpus, -1, 1023,
-                     "one per worker, -1 = not pinned"),
-        KEY_ENUM("workers.idle", workers.idle, idle_names),
-        KEY_INT("workers.fifo_priority", workers.fifo_priority, 0, 99, "0 = off"),
-        KEY_UINT("workers.max_positions", workers.max_positions, 1, 1048576, 0),
-        KEY_DOUBLE("protocol.level1_atr", protocol.level_atr[0], 0.01, 100.0, "level 1 trip: strike -/+ this × ATR"),
-        KEY_DOUBLE("protocol.level2_atr", protocol.level_atr[1], 0.01, 100.0, "level 2 trip; > level1_atr"),
-        KEY_DOUBLE("protocol.level3_atr", protocol.level_atr[2], 0.01, 100.0, "level 3 trip; > level2_atr"),
-        KEY_UINT("protocol.level0_cadence_s", protocol.cadence_s[0], 1, 86400, 0),
-        KEY_UINT("protocol.level1_cadence_s", protocol.cadence_s[1], 1, 86400, 0),
-        KEY_UINT("protocol.level2_cadence_s", protocol.cadence_s[2], 1, 86400, 0),
-        {.path = "protocol.positions_file", .type = CFG_STR, .umin = 0,
-         .umax = RT_CONFIG_PATH_MAX - 1, .charset = PATHCHARS,
-         .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space", FIELD(protocol.positions_file)},
-        {.path = "protocol.bars_dir", .type = CFG_STR, .umin = 0,
-         .umax = RT_CONFIG_PATH_MAX - 1, .charset = PATHCHARS,
-         .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space", FIELD(protocol.bars_dir)},
-        {.path = "audit.dir", .type = CFG_STR, .umin = 1, .umax = RT_CONFIG_PATH_MAX - 33,
-         .charset = PATHCHARS, .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space",
-         FIELD(audit.dir)},
-        {.path = "audit.pg_dsn", .type = CFG_STR, .umin = 0, .umax = RT_CONFIG_PATH_MAX - 1,
-         .charset = PATHCHARS "=,'", .charset_desc = "a libpq connection string (key=value ...) or empty",
-         FIELD(audit.pg_dsn)},
-        KEY_UINT("audit.commit_ms", audit.commit_ms, 1, 10000, 0),
-        KEY_UINT("audit.rotate_mb", audit.rotate_mb, 1, 65536, 0),
-        KEY_STR_LIST("instruments", instruments, ninstruments, 1, UPPER DIGITS ".", "A-Z 0-9 ."),
+	KEY_STR("instance", instance, 1, UPPER LOWER DIGITS "_-", "A-Z a-z 0-9 _ -"),
+	KEY_ENUM("log_level", log_level, log_level_names),
+	KEY_MODE("shm.mode", shm.mode),
+	KEY_UINT("shm.max_instruments", shm.max_instruments, 1, 1048576, 0),
+	KEY_UINT("shm.quote_ring_capacity", shm.quote_ring_capacity, 64, 16777216, CFG_POW2),
+	KEY_UINT("shm.event_ring_capacity", shm.event_ring_capacity, 64, 16777216, CFG_POW2),
+	KEY_BOOL("shm.huge_pages", shm.huge_pages),
+	KEY_BOOL("shm.mlock", shm.mlock),
+	KEY_INT("feeder.cpu", feeder.cpu, -1, 1023, "-1 = not pinned"),
+	KEY_ENUM("feeder.source", feeder.source, source_names),
+	KEY_ENUM("feeder.idle", feeder.idle, idle_names),
+	KEY_DOUBLE("feeder.speed", feeder.speed, 0.0, 1e6,
+		   "1 = real time, 0 = as fast as possible"),
+	{.path = "feeder.replay_file",
+	 .type = CFG_STR,
+	 .umin = 0,
+	 .umax = RT_CONFIG_PATH_MAX - 1,
+	 .charset = PATHCHARS,
+	 .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space",
+	 FIELD(feeder.replay_file)},
+	KEY_BOOL("feeder.auto_define_options", feeder.auto_define_options),
+	KEY_UINT("feeder.synthetic_seed", feeder.synthetic_seed, 0, INT64_MAX, 0),
+	KEY_UINT("feeder.synthetic_dt_us", feeder.synthetic_dt_us, 1, 3600000000u, 0),
+	KEY_UINT("feeder.synthetic_strikes_per_side", feeder.synthetic_strikes_per_side, 0, 100, 0),
+	KEY_UINT("feeder.synthetic_expiries", feeder.synthetic_expiries, 1, 16, 0),
+	KEY_UINT("feeder.synthetic_options_per_tick", feeder.synthetic_options_per_tick, 0, 1000,
+		 0),
+	{.path = "feeder.udp_bind",
+	 .type = CFG_STR,
+	 .umin = 1,
+	 .umax = RT_CONFIG_ADDR_MAX - 1,
+	 .charset = DIGITS ".",
+	 .charset_desc = "an IPv4 address",
+	 FIELD(feeder.udp_bind)},
+	KEY_UINT("feeder.udp_port", feeder.udp_port, 1, 65535, 0),
+	{.path = "feeder.udp_group",
+	 .type = CFG_STR,
+	 .umin = 0,
+	 .umax = RT_CONFIG_ADDR_MAX - 1,
+	 .charset = DIGITS ".",
+	 .charset_desc = "an IPv4 multicast address or empty",
+	 FIELD(feeder.udp_group)},
+	{.path = "feeder.udp_iface",
+	 .type = CFG_STR,
+	 .umin = 0,
+	 .umax = RT_CONFIG_ADDR_MAX - 1,
+	 .charset = DIGITS ".",
+	 .charset_desc = "an IPv4 interface address or empty",
+	 FIELD(feeder.udp_iface)},
+	KEY_UINT("feeder.max_age_ms", feeder.max_age_ms, 0, 86400000, 0),
+	KEY_DOUBLE("feeder.jump_atr_k", feeder.jump_atr_k, 0.0, 100.0,
+		   "0 = off; else at least 0.01"),
+	KEY_UINT("feeder.jump_confirm", feeder.jump_confirm, 0, 1000000, 0),
+	KEY_UINT("workers.count", workers.count, 1, RT_CONFIG_WORKERS_MAX, 0),
+	KEY_INT_LIST("workers.cpus", workers.cpus, workers.ncpus, -1, 1023,
+		     "one per worker, -1 = not pinned"),
+	KEY_ENUM("workers.idle", workers.idle, idle_names),
+	KEY_INT("workers.fifo_priority", workers.fifo_priority, 0, 99, "0 = off"),
+	KEY_UINT("workers.max_positions", workers.max_positions, 1, 1048576, 0),
+	KEY_DOUBLE("protocol.level1_atr", protocol.level_atr[0], 0.01, 100.0,
+		   "level 1 trip: strike -/+ this × ATR"),
+	KEY_DOUBLE("protocol.level2_atr", protocol.level_atr[1], 0.01, 100.0,
+		   "level 2 trip; > level1_atr"),
+	KEY_DOUBLE("protocol.level3_atr", protocol.level_atr[2], 0.01, 100.0,
+		   "level 3 trip; > level2_atr"),
+	KEY_UINT("protocol.level0_cadence_s", protocol.cadence_s[0], 1, 86400, 0),
+	KEY_UINT("protocol.level1_cadence_s", protocol.cadence_s[1], 1, 86400, 0),
+	KEY_UINT("protocol.level2_cadence_s", protocol.cadence_s[2], 1, 86400, 0),
+	{.path = "protocol.positions_file",
+	 .type = CFG_STR,
+	 .umin = 0,
+	 .umax = RT_CONFIG_PATH_MAX - 1,
+	 .charset = PATHCHARS,
+	 .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space",
+	 FIELD(protocol.positions_file)},
+	{.path = "protocol.bars_dir",
+	 .type = CFG_STR,
+	 .umin = 0,
+	 .umax = RT_CONFIG_PATH_MAX - 1,
+	 .charset = PATHCHARS,
+	 .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space",
+	 FIELD(protocol.bars_dir)},
+	{.path = "audit.dir",
+	 .type = CFG_STR,
+	 .umin = 1,
+	 .umax = RT_CONFIG_PATH_MAX - 33,
+	 .charset = PATHCHARS,
+	 .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space",
+	 FIELD(audit.dir)},
+	{.path = "audit.pg_dsn",
+	 .type = CFG_STR,
+	 .umin = 0,
+	 .umax = RT_CONFIG_PATH_MAX - 1,
+	 .charset = PATHCHARS "=,'",
+	 .charset_desc = "a libpq connection string (key=value ...) or empty",
+	 FIELD(audit.pg_dsn)},
+	KEY_UINT("audit.commit_ms", audit.commit_ms, 1, 10000, 0),
+	KEY_UINT("audit.rotate_mb", audit.rotate_mb, 1, 65536, 0),
+	KEY_STR_LIST("instruments", instruments, ninstruments, 1, UPPER DIGITS ".", "A-Z 0-9 ."),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const char *const default_instruments[] = {"AAPL", "MSFT", "AMZN", "GOOG", "GOOGL", "META",
-                                                  "NVDA", "TSLA", "SPY",  "QQQ",  "IWM"};
+						  "NVDA", "TSLA", "SPY",  "QQQ",  "IWM"};
 
 void rt_config_defaults(struct rt_config *c)
 {
@@ -344,7 +383,7 @@ static uint32_t line_at(const char *text, size_t len, size_t off)
 }
 
 static int syntax_error(const yaml_parser_t *p, const char *text, size_t len, const char *name,
-                        struct rt_err *err)
+			struct rt_err *err)
 {
 	switch (p->error) {
 	case YAML_MEMORY_ERROR:
@@ -352,22 +391,22 @@ static int syntax_error(const yaml_parser_t *p, const char *text, size_t len, co
 	case YAML_READER_ERROR:
 		if (p->problem_value != -1)
 			return rt_err_set(
-			        err, -EINVAL,
-			        "%s:%u: not valid YAML text: %s (byte 0x%02X at offset %zu)", name,
-			        line_at(text, len, p->problem_offset), p->problem,
-			        (unsigned)p->problem_value & 0xffu, p->problem_offset);
+				err, -EINVAL,
+				"%s:%u: not valid YAML text: %s (byte 0x%02X at offset %zu)", name,
+				line_at(text, len, p->problem_offset), p->problem,
+				(unsigned)p->problem_value & 0xffu, p->problem_offset);
 		return rt_err_set(err, -EINVAL, "%s:%u: not valid YAML text: %s", name,
-		                  line_at(text, len, p->problem_offset), p->problem);
+				  line_at(text, len, p->problem_offset), p->problem);
 	default:
 		if (p->context)
 			return rt_err_set(
-			        err, -EINVAL, "%s:%zu:%zu: YAML syntax error: %s (%s at line %zu)",
-			        name, p->problem_mark.line + 1, p->problem_mark.column + 1,
-			        p->problem ? p->problem : "unknown problem", p->context,
-			        p->context_mark.line + 1);
+				err, -EINVAL, "%s:%zu:%zu: YAML syntax error: %s (%s at line %zu)",
+				name, p->problem_mark.line + 1, p->problem_mark.column + 1,
+				p->problem ? p->problem : "unknown problem", p->context,
+				p->context_mark.line + 1);
 		return rt_err_set(err, -EINVAL, "%s:%zu:%zu: YAML syntax error: %s", name,
-		                  p->problem_mark.line + 1, p->problem_mark.column + 1,
-		                  p->problem ? p->problem : "unknown problem");
+				  p->problem_mark.line + 1, p->problem_mark.column + 1,
+				  p->problem ? p->problem : "unknown problem");
 	}
 }
 
@@ -384,7 +423,7 @@ static struct ynode *new_node(struct tree *t, enum ynode_kind kind, const yaml_m
 
 /* Parse text into t->root (NULL for a stream without a document). */
 static int tree_parse(struct tree *t, const char *text, size_t len, const char *name,
-                      struct rt_err *err)
+		      struct rt_err *err)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
@@ -404,15 +443,15 @@ static int tree_parse(struct tree *t, const char *text, size_t len, const char *
 		case YAML_DOCUMENT_START_EVENT:
 			if (++t->docs > 1)
 				ret = rt_err_set(err, -EINVAL,
-				                 "%s:%zu: a second YAML document ('---'); a "
-				                 "configuration file holds one",
-				                 name, ev.start_mark.line + 1);
+						 "%s:%zu: a second YAML document ('---'); a "
+						 "configuration file holds one",
+						 name, ev.start_mark.line + 1);
 			break;
 		case YAML_ALIAS_EVENT:
 			ret = rt_err_set(
-			        err, -EINVAL,
-			        "%s:%zu: YAML aliases ('*%s') are not supported in a configuration",
-			        name, ev.start_mark.line + 1, (const char *)ev.data.alias.anchor);
+				err, -EINVAL,
+				"%s:%zu: YAML aliases ('*%s') are not supported in a configuration",
+				name, ev.start_mark.line + 1, (const char *)ev.data.alias.anchor);
 			break;
 		case YAML_SCALAR_EVENT:
 			n = new_node(t, Y_SCALAR, &ev.start_mark);
@@ -432,12 +471,12 @@ static int tree_parse(struct tree *t, const char *text, size_t len, const char *
 		case YAML_SEQUENCE_START_EVENT:
 			if (t->depth == YAML_DEPTH_MAX) {
 				ret = rt_err_set(err, -EINVAL,
-				                 "%s:%zu: nested deeper than %u levels", name,
-				                 ev.start_mark.line + 1, YAML_DEPTH_MAX);
+						 "%s:%zu: nested deeper than %u levels", name,
+						 ev.start_mark.line + 1, YAML_DEPTH_MAX);
 				break;
 			}
 			n = new_node(t, type == YAML_MAPPING_START_EVENT ? Y_MAP : Y_SEQ,
-			             &ev.start_mark);
+				     &ev.start_mark);
 			if (!n)
 				break;
 			tree_attach(t, n);
@@ -457,7 +496,7 @@ static int tree_parse(struct tree *t, const char *text, size_t len, const char *
 			ret = rt_err_set(err, -ENOMEM, "%s: out of memory while parsing", name);
 		if (!ret && t->nodes > YAML_NODES_MAX)
 			ret = rt_err_set(err, -EINVAL, "%s:%zu: more than %u YAML nodes", name,
-			                 ev.start_mark.line + 1, YAML_NODES_MAX);
+					 ev.start_mark.line + 1, YAML_NODES_MAX);
 		yaml_event_delete(&ev);
 		if (ret || type == YAML_STREAM_END_EVENT)
 			break;
@@ -476,7 +515,7 @@ struct bind {
 };
 
 static int fail(struct bind *b, uint32_t line, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 static int fail(struct bind *b, uint32_t line, const char *fmt, ...)
 {
@@ -517,7 +556,7 @@ static bool is_null(const struct ynode *n)
 		return false;
 	return n->len == 0 || (n->len == 1 && n->text[0] == '~') ||
 	       (n->len == 4 && (!memcmp(n->text, "null", 4) || !memcmp(n->text, "Null", 4) ||
-	                        !memcmp(n->text, "NULL", 4)));
+				!memcmp(n->text, "NULL", 4)));
 }
 
 static enum cfg_type item_type(const struct cfg_key *k)
@@ -530,7 +569,7 @@ static enum cfg_type item_type(const struct cfg_key *k)
 }
 
 static void addf(char *buf, size_t size, size_t *o, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 /* snprintf at *o that never runs past size (a long text is cut, not overflowed) */
 static void addf(char *buf, size_t size, size_t *o, const char *fmt, ...)
@@ -688,7 +727,7 @@ static bool match(const struct ynode *v, const char *word)
 /* One scalar value (a key's, or a list entry's) into field. what = "key 'x'" or
  * "key 'x' entry 3", for messages. */
 static int set_scalar(struct bind *b, const struct cfg_key *k, bool item, const char *what,
-                      const struct ynode *v, void *field)
+		      const struct ynode *v, void *field)
 {
 	char al[512], sh[SHOW_MAX * 4 + 8];
 	uint32_t line = v->line;
@@ -697,9 +736,9 @@ static int set_scalar(struct bind *b, const struct cfg_key *k, bool item, const 
 	switch (item ? item_type(k) : k->type) {
 	case CFG_BOOL: {
 		static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
-		                                  "YES",  "on",   "On",   "ON",  NULL};
+						  "YES",  "on",   "On",   "ON",  NULL};
 		static const char *const no[] = {"false", "False", "FALSE", "no",  "No",
-		                                 "NO",    "off",   "Off",   "OFF", NULL};
+						 "NO",    "off",   "Off",   "OFF", NULL};
 		for (const char *const *w = yes; *w; w++)
 			if (match(v, *w)) {
 				*(bool *)field = true;
@@ -711,7 +750,7 @@ static int set_scalar(struct bind *b, const struct cfg_key *k, bool item, const 
 				return 0;
 			}
 		return fail(b, line, "%s: '%s' is not a boolean (allowed: %s)", what, text,
-		            allowed(k, item, al, sizeof(al)));
+			    allowed(k, item, al, sizeof(al)));
 	}
 	case CFG_INT: {
 		bool neg;
@@ -719,17 +758,17 @@ static int set_scalar(struct bind *b, const struct cfg_key *k, bool item, const 
 		int r = parse_dec(v->text, v->len, &neg, &mag);
 		if (r == -EINVAL)
 			return fail(b, line, "%s: '%s' is not a decimal integer (allowed: %s)",
-			            what, text, allowed(k, item, al, sizeof(al)));
+				    what, text, allowed(k, item, al, sizeof(al)));
 		if (r || mag > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
 			return fail(b, line, "%s: %s is out of range (allowed: %s)", what, text,
-			            allowed(k, item, al, sizeof(al)));
+				    allowed(k, item, al, sizeof(al)));
 		int64_t x = neg ? (int64_t)(0 - mag) : (int64_t)mag;
 		if (x < k->smin || x > k->smax)
 			return fail(b, line, "%s: %s is out of range (allowed: %s)", what, text,
-			            allowed(k, item, al, sizeof(al)));
+				    allowed(k, item, al, sizeof(al)));
 		if ((k->flags & CFG_POW2) && (x <= 0 || (x & (x - 1))))
 			return fail(b, line, "%s: %s is not a power of two (allowed: %s)", what,
-			            text, allowed(k, item, al, sizeof(al)));
+				    text, allowed(k, item, al, sizeof(al)));
 		store_int(field, k->size, x);
 		return 0;
 	}
@@ -739,26 +778,26 @@ static int set_scalar(struct bind *b, const struct cfg_key *k, bool item, const 
 		int r = parse_dec(v->text, v->len, &neg, &x);
 		if (r == -EINVAL)
 			return fail(b, line, "%s: '%s' is not a decimal integer (allowed: %s)",
-			            what, text, allowed(k, item, al, sizeof(al)));
+				    what, text, allowed(k, item, al, sizeof(al)));
 		if (r || (neg && x) || x < k->umin || x > k->umax)
 			return fail(b, line, "%s: %s is out of range (allowed: %s)", what, text,
-			            allowed(k, item, al, sizeof(al)));
+				    allowed(k, item, al, sizeof(al)));
 		if ((k->flags & CFG_POW2) && (x == 0 || (x & (x - 1))))
 			return fail(b, line, "%s: %s is not a power of two (allowed: %s)", what,
-			            text, allowed(k, item, al, sizeof(al)));
+				    text, allowed(k, item, al, sizeof(al)));
 		store_uint(field, k->size, x);
 		return 0;
 	}
 	case CFG_STR: {
 		if (v->len < k->umin || v->len > k->umax)
 			return fail(b, line, "%s: '%s' is %zu characters (allowed: %s)", what, text,
-			            v->len, allowed(k, item, al, sizeof(al)));
+				    v->len, allowed(k, item, al, sizeof(al)));
 		for (size_t i = 0; i < v->len; i++)
 			if (!v->text[i] || !strchr(k->charset, v->text[i])) {
 				char bad[16];
 				return fail(b, line, "%s: '%s' contains '%s' (allowed: %s)", what,
-				            text, show(v->text + i, 1, bad, sizeof(bad)),
-				            allowed(k, item, al, sizeof(al)));
+					    text, show(v->text + i, 1, bad, sizeof(bad)),
+					    allowed(k, item, al, sizeof(al)));
 			}
 		memset(field, 0, k->size);
 		memcpy(field, v->text, v->len);
@@ -772,12 +811,12 @@ static int set_scalar(struct bind *b, const struct cfg_key *k, bool item, const 
 			}
 		/* "is not one of ..." already says what is allowed */
 		return fail(b, line, "%s: '%s' is not %s", what, text,
-		            allowed(k, item, al, sizeof(al)));
+			    allowed(k, item, al, sizeof(al)));
 	case CFG_DOUBLE: {
 		char num[64];
 		if (v->len == 0 || v->len >= sizeof(num))
 			return fail(b, line, "%s: '%s' is not a number (allowed: %s)", what, text,
-			            allowed(k, item, al, sizeof(al)));
+				    allowed(k, item, al, sizeof(al)));
 		memcpy(num, v->text, v->len);
 		num[v->len] = '\0';
 		char *end;
@@ -785,10 +824,10 @@ static int set_scalar(struct bind *b, const struct cfg_key *k, bool item, const 
 		double x = strtod(num, &end);
 		if (*end || end == num || errno || !isfinite(x) || strpbrk(num, "xXnNiI"))
 			return fail(b, line, "%s: '%s' is not a number (allowed: %s)", what, text,
-			            allowed(k, item, al, sizeof(al)));
+				    allowed(k, item, al, sizeof(al)));
 		if (x < k->dmin || x > k->dmax)
 			return fail(b, line, "%s: %s is out of range (allowed: %s)", what, text,
-			            allowed(k, item, al, sizeof(al)));
+				    allowed(k, item, al, sizeof(al)));
 		*(double *)field = x;
 		return 0;
 	}
@@ -805,10 +844,10 @@ static int set_scalar(struct bind *b, const struct cfg_key *k, bool item, const 
 		}
 		if (!ok)
 			return fail(b, line, "%s: '%s' is not an octal file mode (allowed: %s)",
-			            what, text, allowed(k, item, al, sizeof(al)));
+				    what, text, allowed(k, item, al, sizeof(al)));
 		if (m > 0777 || (m & 0600) != 0600)
 			return fail(b, line, "%s: %s is out of range (allowed: %s)", what, text,
-			            allowed(k, item, al, sizeof(al)));
+				    allowed(k, item, al, sizeof(al)));
 		*(uint32_t *)field = m;
 		return 0;
 	}
@@ -818,7 +857,7 @@ static int set_scalar(struct bind *b, const struct cfg_key *k, bool item, const 
 }
 
 static int set_list(struct bind *b, const struct cfg_key *k, const struct ynode *key,
-                    const struct ynode *v, void *field)
+		    const struct ynode *v, void *field)
 {
 	char al[512], what[KEY_PATH_MAX + 32];
 	uint32_t *count = (uint32_t *)((char *)b->c + k->count_off);
@@ -830,22 +869,22 @@ static int set_list(struct bind *b, const struct cfg_key *k, const struct ynode 
 	}
 	if (v->kind != Y_SEQ)
 		return fail(b, v->kind == Y_SCALAR ? v->line : key->line,
-		            "key '%s': expected a list, found %s (allowed: %s)", k->path,
-		            kind_names[v->kind], allowed(k, false, al, sizeof(al)));
+			    "key '%s': expected a list, found %s (allowed: %s)", k->path,
+			    kind_names[v->kind], allowed(k, false, al, sizeof(al)));
 	if (v->n > k->max_items)
 		return fail(b, key->line, "key '%s': %u entries (allowed: %s)", k->path, v->n,
-		            allowed(k, false, al, sizeof(al)));
+			    allowed(k, false, al, sizeof(al)));
 	memset(field, 0, k->size * k->max_items);
 	uint32_t i = 0;
 	for (const struct ynode *it = v->first; it; it = it->next, i++) {
 		snprintf(what, sizeof(what), "key '%s' entry %u", k->path, i + 1);
 		if (it->kind != Y_SCALAR)
 			return fail(b, it->line, "%s: expected %s, found %s (allowed: %s)", what,
-			            kind_names[Y_SCALAR], kind_names[it->kind],
-			            allowed(k, true, al, sizeof(al)));
+				    kind_names[Y_SCALAR], kind_names[it->kind],
+				    allowed(k, true, al, sizeof(al)));
 		if (is_null(it))
 			return fail(b, it->line, "%s: no value (allowed: %s)", what,
-			            allowed(k, true, al, sizeof(al)));
+				    allowed(k, true, al, sizeof(al)));
 		char *slot = (char *)field + (size_t)i * k->size;
 		int ret = set_scalar(b, k, true, what, it, slot);
 		if (ret)
@@ -856,9 +895,9 @@ static int set_list(struct bind *b, const struct cfg_key *k, const struct ynode 
 			if (!memcmp((char *)field + (size_t)j * k->size, slot, k->size)) {
 				char sh[SHOW_MAX * 4 + 8];
 				return fail(b, it->line,
-				            "%s: '%s' is already entry %u (allowed: %s)", what,
-				            show(it->text, it->len, sh, sizeof(sh)), j + 1,
-				            allowed(k, false, al, sizeof(al)));
+					    "%s: '%s' is already entry %u (allowed: %s)", what,
+					    show(it->text, it->len, sh, sizeof(sh)), j + 1,
+					    allowed(k, false, al, sizeof(al)));
 			}
 	}
 	*count = i;
@@ -876,11 +915,11 @@ static int set_key(struct bind *b, const struct cfg_key *k, const struct ynode *
 		ret = set_list(b, k, key, v, field);
 	} else if (is_null(v)) {
 		return fail(b, key->line, "key '%s': no value (allowed: %s)", k->path,
-		            allowed(k, false, al, sizeof(al)));
+			    allowed(k, false, al, sizeof(al)));
 	} else if (v->kind != Y_SCALAR) {
 		return fail(b, key->line, "key '%s': expected %s, found %s (allowed: %s)", k->path,
-		            kind_names[Y_SCALAR], kind_names[v->kind],
-		            allowed(k, false, al, sizeof(al)));
+			    kind_names[Y_SCALAR], kind_names[v->kind],
+			    allowed(k, false, al, sizeof(al)));
 	} else {
 		snprintf(what, sizeof(what), "key '%s'", k->path);
 		ret = set_scalar(b, k, false, what, v, field);
@@ -922,7 +961,7 @@ static void known_keys(const char *prefix, char *buf, size_t size)
 		}
 		if (!dup && o + clen + 3 < size) {
 			o += (size_t)snprintf(buf + o, size - o, "%s%.*s", o ? ", " : "", (int)clen,
-			                      c);
+					      c);
 		}
 	}
 }
@@ -986,12 +1025,12 @@ static int unknown_key(struct bind *b, const struct ynode *key, const char *pref
 		const char *dot = strrchr(full, '.');
 		if (key_named(full))
 			snprintf(hint, sizeof(hint),
-			         "; write '%s' as '%.*s:' with '%s:' nested under it", full,
-			         (int)(dot - full), full, dot + 1);
+				 "; write '%s' as '%.*s:' with '%s:' nested under it", full,
+				 (int)(dot - full), full, dot + 1);
 	}
 	if (plen)
 		return fail(b, key->line, "unknown key '%s.%s' (known keys in '%s': %s)%s", prefix,
-		            sh, prefix, known, hint);
+			    sh, prefix, known, hint);
 	return fail(b, key->line, "unknown key '%s' (known keys: %s)%s", sh, known, hint);
 }
 
@@ -1003,8 +1042,8 @@ static int bind_map(struct bind *b, const struct ynode *map, const char *prefix)
 	for (const struct ynode *key = map->first; key; key = key->next) {
 		if (key->kind != Y_SCALAR)
 			return fail(b, key->line, "%s%s%s: a key must be a plain name, found %s",
-			            plen ? "in '" : "at the top level", prefix, plen ? "'" : "",
-			            kind_names[key->kind]);
+				    plen ? "in '" : "at the top level", prefix, plen ? "'" : "",
+				    kind_names[key->kind]);
 		const struct cfg_key *k = NULL;
 		bool section = false;
 		size_t flen = plen + (plen ? 1 : 0) + key->len;
@@ -1024,8 +1063,8 @@ static int bind_map(struct bind *b, const struct ynode *map, const char *prefix)
 		for (const struct ynode *prev = map->first; prev != key; prev = prev->next)
 			if (prev->len == key->len && !memcmp(prev->text, key->text, key->len))
 				return fail(b, key->line,
-				            "key '%s' is given twice (first at line %u)", full,
-				            prev->line);
+					    "key '%s' is given twice (first at line %u)", full,
+					    prev->line);
 		if (k) {
 			int ret = set_key(b, k, key);
 			if (ret)
@@ -1037,8 +1076,8 @@ static int bind_map(struct bind *b, const struct ynode *map, const char *prefix)
 		if (key->value->kind != Y_MAP) {
 			known_keys(full, known, sizeof(known));
 			return fail(b, key->line,
-			            "key '%s': expected a mapping of keys (%s), found %s", full,
-			            known, kind_names[key->value->kind]);
+				    "key '%s': expected a mapping of keys (%s), found %s", full,
+				    known, kind_names[key->value->kind]);
 		}
 		int ret = bind_map(b, key->value, full);
 		if (ret)
@@ -1062,33 +1101,35 @@ static int cross_check(struct bind *b)
 		if (!line)
 			line = line_of(b, "workers.count");
 		return fail(b, line,
-		            "key 'workers.cpus': %u entries but workers.count is %u (allowed: "
-		            "exactly workers.count entries, each in -1..1023, or none)",
-		            c->workers.ncpus, c->workers.count);
+			    "key 'workers.cpus': %u entries but workers.count is %u (allowed: "
+			    "exactly workers.count entries, each in -1..1023, or none)",
+			    c->workers.ncpus, c->workers.count);
 	}
 	if (c->feeder.jump_atr_k > 0 && c->feeder.jump_atr_k < 0.01) {
 		uint32_t line = line_of(b, "feeder.jump_atr_k");
-		return fail(b, line,
-		            "key 'feeder.jump_atr_k': %g is below the 0.01 resolution (allowed: 0 = "
-		            "off, or a number in 0.01..100)",
-		            c->feeder.jump_atr_k);
+		return fail(
+			b, line,
+			"key 'feeder.jump_atr_k': %g is below the 0.01 resolution (allowed: 0 = "
+			"off, or a number in 0.01..100)",
+			c->feeder.jump_atr_k);
 	}
 	const double *m = c->protocol.level_atr;
 	if (!(m[0] < m[1] && m[1] < m[2])) {
 		const char *key = m[1] <= m[0] ? "protocol.level2_atr" : "protocol.level3_atr";
 		uint32_t line = line_of(b, key);
 		if (!line)
-			line = line_of(b, m[1] <= m[0] ? "protocol.level1_atr" : "protocol.level2_atr");
+			line = line_of(b, m[1] <= m[0] ? "protocol.level1_atr"
+						       : "protocol.level2_atr");
 		return fail(b, line,
-		            "key '%s': levels must widen: level1_atr %g < level2_atr %g < "
-		            "level3_atr %g (allowed: strictly increasing multipliers)",
-		            key, m[0], m[1], m[2]);
+			    "key '%s': levels must widen: level1_atr %g < level2_atr %g < "
+			    "level3_atr %g (allowed: strictly increasing multipliers)",
+			    key, m[0], m[1], m[2]);
 	}
 	return 0;
 }
 
 int rt_config_load_string(struct rt_config *c, const char *text, size_t len, const char *name,
-                          struct rt_err *err)
+			  struct rt_err *err)
 {
 	struct tree t;
 	char known[512];
@@ -1098,8 +1139,8 @@ int rt_config_load_string(struct rt_config *c, const char *text, size_t len, con
 		name = "<string>";
 	if (len > RT_CONFIG_FILE_MAX)
 		return rt_err_set(err, -EFBIG,
-		                  "%s: %zu bytes, more than the %u a configuration may have", name,
-		                  len, RT_CONFIG_FILE_MAX);
+				  "%s: %zu bytes, more than the %u a configuration may have", name,
+				  len, RT_CONFIG_FILE_MAX);
 	memset(&t, 0, sizeof(t));
 	struct bind *b = calloc(1, sizeof(*b) + sizeof(*c));
 	if (!b)
@@ -1116,15 +1157,15 @@ int rt_config_load_string(struct rt_config *c, const char *text, size_t len, con
 	if (is_null(t.root)) {
 		known_keys("", known, sizeof(known));
 		ret = rt_err_set(err, -EINVAL,
-		                 "%s: empty configuration (expected a mapping of keys: %s)", name,
-		                 known);
+				 "%s: empty configuration (expected a mapping of keys: %s)", name,
+				 known);
 		goto out;
 	}
 	if (t.root->kind != Y_MAP) {
 		known_keys("", known, sizeof(known));
 		ret = fail(b, t.root->line,
-		           "the top level must be a mapping of keys (%s), found %s", known,
-		           kind_names[t.root->kind]);
+			   "the top level must be a mapping of keys (%s), found %s", known,
+			   kind_names[t.root->kind]);
 		goto out;
 	}
 	ret = bind_map(b, t.root, "");
@@ -1160,8 +1201,8 @@ int rt_config_load_file(struct rt_config *c, const char *path, struct rt_err *er
 	}
 	if (st.st_size > (off_t)RT_CONFIG_FILE_MAX) {
 		ret = rt_err_set(err, -EFBIG,
-		                 "'%s' is %lld bytes, more than the %u a configuration may have",
-		                 path, (long long)st.st_size, RT_CONFIG_FILE_MAX);
+				 "'%s' is %lld bytes, more than the %u a configuration may have",
+				 path, (long long)st.st_size, RT_CONFIG_FILE_MAX);
 		goto out;
 	}
 	/* read to EOF rather than trust st_size: pipes and /proc files report 0 */
@@ -1185,8 +1226,8 @@ int rt_config_load_file(struct rt_config *c, const char *path, struct rt_err *er
 		len += (size_t)n;
 		if (len == cap) {
 			ret = rt_err_set(err, -EFBIG,
-			                 "'%s' is more than the %u bytes a configuration may have",
-			                 path, RT_CONFIG_FILE_MAX);
+					 "'%s' is more than the %u bytes a configuration may have",
+					 path, RT_CONFIG_FILE_MAX);
 			goto out;
 		}
 	}
@@ -1200,7 +1241,7 @@ out:
 int rt_config_load_default(struct rt_config *c, struct rt_err *err)
 {
 	return rt_config_load_string(c, alluse_default_config, strlen(alluse_default_config),
-	                             EMBEDDED_NAME, err);
+				     EMBEDDED_NAME, err);
 }
 
 /* ------------------------------------------------------------------ dump */
@@ -1209,7 +1250,7 @@ int rt_config_load_default(struct rt_config *c, struct rt_err *err)
 static void put_str(FILE *out, const char *s)
 {
 	bool plain = (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') ||
-	             (s[0] >= '0' && s[0] <= '9');
+		     (s[0] >= '0' && s[0] <= '9');
 	for (const char *p = s; *p && plain; p++)
 		plain = strchr(UPPER LOWER DIGITS "._-", *p) != NULL;
 	if (plain) {
@@ -1271,7 +1312,7 @@ static void put_value(FILE *out, const struct cfg_key *k, const struct rt_config
 		fputc('[', out);
 		for (uint32_t i = 0; i < n; i++)
 			fprintf(out, "%s%lld", i ? ", " : "",
-			        (long long)load_int(field + (size_t)i * k->size, k->size));
+				(long long)load_int(field + (size_t)i * k->size, k->size));
 		fputc(']', out);
 		break;
 	}
@@ -1305,7 +1346,7 @@ static size_t shared_sections(const char *a, size_t alen, const char *b, size_t 
 }
 
 int rt_config_load_cli(struct rt_config *c, const char *path, const char *instance,
-                       struct rt_err *err)
+		       struct rt_err *err)
 {
 	rt_config_defaults(c);
 	int rc = rt_config_load_default(c, err);
@@ -1314,11 +1355,11 @@ int rt_config_load_cli(struct rt_config *c, const char *path, const char *instan
 	if (rc || !instance)
 		return rc;
 	size_t n = strlen(instance);
-	if (n == 0 || n >= sizeof(c->instance) ||
-	    strspn(instance, UPPER LOWER DIGITS "_-") != n)
-		return rt_err_set(err, -EINVAL,
-		                  "-n '%s': instance name must be 1..%zu characters from A-Z a-z 0-9 _ -",
-		                  instance, sizeof(c->instance) - 1);
+	if (n == 0 || n >= sizeof(c->instance) || strspn(instance, UPPER LOWER DIGITS "_-") != n)
+		return rt_err_set(
+			err, -EINVAL,
+			"-n '%s': instance name must be 1..%zu characters from A-Z a-z 0-9 _ -",
+			instance, sizeof(c->instance) - 1);
 	memcpy(c->instance, instance, n + 1);
 	return 0;
 }
@@ -1339,7 +1380,7 @@ int rt_config_dump(const struct rt_config *c, FILE *out)
 			size_t e = s + strcspn(p + s, ".");
 			if ((size_t)depth >= common)
 				fprintf(out, "%s%*s%.*s:\n", depth ? "" : "\n", depth * 2, "",
-				        (int)(e - s), p + s);
+					(int)(e - s), p + s);
 			s = e + 1;
 		}
 		if (!seclen && curlen)

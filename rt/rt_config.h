@@ -54,47 +54,52 @@ struct rt_config_shm {
 	bool mlock;
 };
 
-enum rt_feed_source { RT_FEED_SYNTHETIC = 0, RT_FEED_REPLAY = 1, RT_FEED_UDP = 2, RT_FEED_NONE = 3 };
+enum rt_feed_source {
+	RT_FEED_SYNTHETIC = 0,
+	RT_FEED_REPLAY = 1,
+	RT_FEED_UDP = 2,
+	RT_FEED_NONE = 3
+};
 
 #define RT_CONFIG_PATH_MAX 256u
 #define RT_CONFIG_ADDR_MAX 64u
 
 struct rt_config_feeder {
 	int32_t cpu; /* -1..1023, -1 = not pinned */
-	enum rt_feed_source source;   /* synthetic | replay | udp | none */
-	enum rt_idle_kind idle;       /* spin | backoff | block */
-	double speed;                 /* replay/synthetic pacing: 1 = real time, N = N×, 0 = flat out */
+	enum rt_feed_source source; /* synthetic | replay | udp | none */
+	enum rt_idle_kind idle; /* spin | backoff | block */
+	double speed; /* replay/synthetic pacing: 1 = real time, N = N×, 0 = flat out */
 	char replay_file[RT_CONFIG_PATH_MAX];
-	bool auto_define_options;     /* an unknown OCC option symbol defines itself */
+	bool auto_define_options; /* an unknown OCC option symbol defines itself */
 	/* synthetic */
 	uint64_t synthetic_seed;
-	uint32_t synthetic_dt_us;     /* virtual time per step */
+	uint32_t synthetic_dt_us; /* virtual time per step */
 	uint32_t synthetic_strikes_per_side;
 	uint32_t synthetic_expiries;
 	uint32_t synthetic_options_per_tick;
 	/* udp */
 	char udp_bind[RT_CONFIG_ADDR_MAX];
 	uint32_t udp_port;
-	char udp_group[RT_CONFIG_ADDR_MAX];   /* "" = unicast */
-	char udp_iface[RT_CONFIG_ADDR_MAX];   /* interface address for the join, "" = any */
+	char udp_group[RT_CONFIG_ADDR_MAX]; /* "" = unicast */
+	char udp_iface[RT_CONFIG_ADDR_MAX]; /* interface address for the join, "" = any */
 	/* validation */
-	uint32_t max_age_ms;          /* stale when older; 0 = off */
-	double jump_atr_k;            /* reject a move of more than k × ATR; 0 = off */
-	uint32_t jump_confirm;        /* accept after this many consecutive jumps; 0 = never */
+	uint32_t max_age_ms; /* stale when older; 0 = off */
+	double jump_atr_k; /* reject a move of more than k × ATR; 0 = off */
+	uint32_t jump_confirm; /* accept after this many consecutive jumps; 0 = never */
 };
 
 struct rt_config_protocol {
-	double level_atr[3];          /* levels 1..3 trip at strike ∓ level_atr[i] × ATR (puts −, calls +) */
-	uint32_t cadence_s[3];        /* re-evaluation period at levels 0, 1, 2 (level 3: every quote) */
+	double level_atr[3]; /* levels 1..3 trip at strike ∓ level_atr[i] × ATR (puts −, calls +) */
+	uint32_t cadence_s[3]; /* re-evaluation period at levels 0, 1, 2 (level 3: every quote) */
 	char positions_file[RT_CONFIG_PATH_MAX]; /* short options to watch ("" = none) */
-	char bars_dir[RT_CONFIG_PATH_MAX];       /* daily bars for ATR(5): <dir>/<SYMBOL>_*.csv */
+	char bars_dir[RT_CONFIG_PATH_MAX]; /* daily bars for ATR(5): <dir>/<SYMBOL>_*.csv */
 };
 
 struct rt_config_audit {
-	char dir[RT_CONFIG_PATH_MAX];    /* journal directory; the instance name is appended */
+	char dir[RT_CONFIG_PATH_MAX]; /* journal directory; the instance name is appended */
 	char pg_dsn[RT_CONFIG_PATH_MAX]; /* PostgreSQL connection string, "" = journal only */
-	uint32_t commit_ms;              /* group commit: fdatasync at most every N ms */
-	uint32_t rotate_mb;              /* journal file size before rotation */
+	uint32_t commit_ms; /* group commit: fdatasync at most every N ms */
+	uint32_t rotate_mb; /* journal file size before rotation */
 };
 
 struct rt_config_workers {
@@ -103,7 +108,7 @@ struct rt_config_workers {
 	int32_t cpus[RT_CONFIG_WORKERS_MAX]; /* -1..1023 each, -1 = that worker not pinned */
 	enum rt_idle_kind idle;
 	int32_t fifo_priority; /* 0 = SCHED_OTHER, 1..99 = SCHED_FIFO */
-	uint32_t max_positions;       /* positions per worker */
+	uint32_t max_positions; /* positions per worker */
 };
 
 struct rt_config {
@@ -128,7 +133,7 @@ void rt_config_defaults(struct rt_config *c);
  * out of range, inconsistent keys, empty text), -ENOMEM. On error c is unchanged
  * and err says "name:line: key 'k': what is wrong (allowed: ...)". */
 int rt_config_load_string(struct rt_config *c, const char *text, size_t len, const char *name,
-                          struct rt_err *err);
+			  struct rt_err *err);
 
 /* Read path (at most RT_CONFIG_FILE_MAX bytes) and apply it like load_string.
  * Also -errno when it cannot be opened or read ("cannot open 'x.yaml': No such file
@@ -145,7 +150,7 @@ int rt_config_load_default(struct rt_config *c, struct rt_err *err);
  * `path` on top (NULL: none), then `instance` (NULL: keep) checked like the key.
  * 0 or the error of the step that failed (err names the file, line and key). */
 int rt_config_load_cli(struct rt_config *c, const char *path, const char *instance,
-                       struct rt_err *err);
+		       struct rt_err *err);
 
 int rt_config_dump(const struct rt_config *c, FILE *out);
 

@@ -24,8 +24,8 @@ int rt_cpu_pin(int cpu, struct rt_err *err)
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
 		int e = errno;
-		return rt_err_set(err, -e, "pin to cpu %d: %s (this host has %d usable cpus)",
-				  cpu, strerror(e), rt_cpu_count());
+		return rt_err_set(err, -e, "pin to cpu %d: %s (this host has %d usable cpus)", cpu,
+				  strerror(e), rt_cpu_count());
 	}
 	return 0;
 }

@@ -14,8 +14,8 @@
 #define RT_ERR_MSG_MAX 1024
 
 struct rt_err {
-	int code;                  /* negative errno of the first cause, 0 = none */
-	char msg[RT_ERR_MSG_MAX];  /* "outer: inner: first cause" */
+	int code; /* negative errno of the first cause, 0 = none */
+	char msg[RT_ERR_MSG_MAX]; /* "outer: inner: first cause" */
 };
 
 /* Record the first cause. Returns `code` (a negative errno) so callers can

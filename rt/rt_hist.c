@@ -70,7 +70,7 @@ void rt_hist_merge(struct rt_hist *dst, const struct rt_hist *src)
  * reader that caught a record half-applied still gets a consistent answer.
  */
 static void percentiles(const struct rt_hist *h, const double *pct, uint64_t *out, size_t n,
-                        uint64_t *total_out)
+			uint64_t *total_out)
 {
 	uint64_t total = 0;
 	uint32_t first = RT_HIST_BUCKETS, last = 0;

@@ -22,8 +22,8 @@ enum rt_idle_kind { RT_IDLE_SPIN = 0, RT_IDLE_BACKOFF = 1, RT_IDLE_BLOCK = 2 };
 
 struct rt_idle {
 	enum rt_idle_kind kind;
-	uint32_t spins;     /* PAUSEs before yielding */
-	uint32_t yields;    /* yields before sleeping */
+	uint32_t spins; /* PAUSEs before yielding */
+	uint32_t yields; /* yields before sleeping */
 	uint64_t min_sleep_ns;
 	uint64_t max_sleep_ns;
 	/* state */

@@ -33,11 +33,11 @@ void rt_log(enum rt_log_level level, const char *msg, const char *fmt, ...)
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	int n = snprintf(line, sizeof(line),
-			 "ts=%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ level=%s proc=%s pid=%d msg=\"%s\"",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, ts.tv_nsec / 1000, level_names[level], g_proc, (int)getpid(),
-			 msg);
+	int n = snprintf(
+		line, sizeof(line),
+		"ts=%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ level=%s proc=%s pid=%d msg=\"%s\"",
+		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		ts.tv_nsec / 1000, level_names[level], g_proc, (int)getpid(), msg);
 	if (fmt && *fmt && n > 0 && (size_t)n < sizeof(line) - 2) {
 		line[n++] = ' ';
 		va_list ap;

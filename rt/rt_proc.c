@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BACKOFF_MIN_NS 100000000ull  /* 100 ms */
+#define BACKOFF_MIN_NS 100000000ull /* 100 ms */
 #define BACKOFF_MAX_NS 5000000000ull /* 5 s */
-#define STABLE_NS 10000000000ull     /* running 10 s resets the back-off */
+#define STABLE_NS 10000000000ull /* running 10 s resets the back-off */
 
 int rt_proc_init(struct rt_proc *p, const char *name, const char *const argv[], int restart,
 		 struct rt_err *err)
@@ -22,8 +22,8 @@ int rt_proc_init(struct rt_proc *p, const char *name, const char *const argv[], 
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	for (int i = 0; argv[i]; i++) {
 		if (i >= RT_PROC_ARGV_MAX - 1 || strlen(argv[i]) >= RT_PROC_ARG_LEN)
-			return rt_err_set(err, -E2BIG, "process '%s': too many or too long arguments",
-					  name);
+			return rt_err_set(err, -E2BIG,
+					  "process '%s': too many or too long arguments", name);
 		snprintf(p->argv_buf[i], RT_PROC_ARG_LEN, "%s", argv[i]);
 		p->argc = i + 1;
 	}
@@ -66,8 +66,9 @@ const char *rt_proc_status_str(int status)
 	if (WIFEXITED(status))
 		snprintf(buf, sizeof(buf), "exited with %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		snprintf(buf, sizeof(buf), "killed by %s", sigabbrev_np(WTERMSIG(status)) ?
-				sigabbrev_np(WTERMSIG(status)) : "signal");
+		snprintf(buf, sizeof(buf), "killed by %s",
+			 sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status))
+							: "signal");
 	else
 		snprintf(buf, sizeof(buf), "status 0x%x", status);
 	return buf;
@@ -98,9 +99,10 @@ int rt_proc_reap(struct rt_proc *procs, int n, int stopping)
 			if (now - p->started_ns > STABLE_NS)
 				p->backoff_ns = BACKOFF_MIN_NS;
 			p->next_start_ns = now + p->backoff_ns;
-			rt_log_warn(clean ? "process exited; restarting" : "process died; restarting",
-				    "name=%s pid=%d how=\"%s\" restart_in_ms=%llu", p->name, (int)pid,
-				    rt_proc_status_str(status),
+			rt_log_warn(clean ? "process exited; restarting"
+					  : "process died; restarting",
+				    "name=%s pid=%d how=\"%s\" restart_in_ms=%llu", p->name,
+				    (int)pid, rt_proc_status_str(status),
 				    (unsigned long long)(p->backoff_ns / 1000000));
 			p->backoff_ns *= 2;
 			if (p->backoff_ns > BACKOFF_MAX_NS)

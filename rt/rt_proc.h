@@ -22,11 +22,11 @@ struct rt_proc {
 	char name[32];
 	char argv_buf[RT_PROC_ARGV_MAX][RT_PROC_ARG_LEN];
 	int argc;
-	pid_t pid;            /* 0 when not running */
-	int restart;          /* restart after an unexpected exit */
-	uint32_t restarts;    /* how many times it was restarted */
-	int last_status;      /* wait status of the last exit */
-	uint64_t started_ns;  /* monotonic */
+	pid_t pid; /* 0 when not running */
+	int restart; /* restart after an unexpected exit */
+	uint32_t restarts; /* how many times it was restarted */
+	int last_status; /* wait status of the last exit */
+	uint64_t started_ns; /* monotonic */
 	uint64_t next_start_ns;
 	uint64_t backoff_ns;
 };

@@ -27,14 +27,16 @@ int shm_atr_check(const void *region, uint64_t size, struct rt_err *err)
 {
 	const struct shm_atr_hdr *h = region;
 	if (size < SHM_ATR_HDR_SIZE)
-		return rt_err_set(err, -EBADMSG, "ATR region of %llu bytes is smaller than its header",
+		return rt_err_set(err, -EBADMSG,
+				  "ATR region of %llu bytes is smaller than its header",
 				  (unsigned long long)size);
 	uint32_t magic = rt_load_acq_u32(&h->magic);
 	if (magic != SHM_ATR_MAGIC)
 		return rt_err_set(err, -EBADMSG, "ATR table magic 0x%08x, expected 0x%08x", magic,
 				  SHM_ATR_MAGIC);
 	if (h->capacity == 0 || shm_atr_region_size(h->capacity) > size)
-		return rt_err_set(err, -EBADMSG, "ATR table capacity %u does not fit its %llu-byte region",
+		return rt_err_set(err, -EBADMSG,
+				  "ATR table capacity %u does not fit its %llu-byte region",
 				  h->capacity, (unsigned long long)size);
 	return 0;
 }

@@ -104,7 +104,7 @@ static inline void shm_board_write(struct shm_board *b, uint32_t id, const struc
 	rt_store_rlx_u64(&dst[0], s + 1); /* odd: write in progress */
 	for (unsigned i = 1; i < SHM_QUOTE_WORDS; i++)
 		rt_store_rel_u64(&dst[i], src[i]); /* release: orders the odd seq before it */
-	rt_store_rel_u64(&dst[0], s + 2);        /* release: the payload is complete */
+	rt_store_rel_u64(&dst[0], s + 2); /* release: the payload is complete */
 }
 
 /* Consistent copy of slot id into out. Returns 0; -ENOENT if the slot was never

@@ -27,18 +27,21 @@ int shm_counters_check(const void *region, uint64_t size, struct rt_err *err)
 {
 	const struct shm_counters_hdr *h = region;
 	if (size < SHM_COUNTERS_HDR_SIZE)
-		return rt_err_set(err, -EBADMSG, "counters region of %llu bytes is smaller than its header",
+		return rt_err_set(err, -EBADMSG,
+				  "counters region of %llu bytes is smaller than its header",
 				  (unsigned long long)size);
 	uint32_t magic = rt_load_acq_u32(&h->magic);
 	if (magic != SHM_COUNTERS_MAGIC)
 		return rt_err_set(err, -EBADMSG, "counters magic 0x%08x, expected 0x%08x", magic,
 				  SHM_COUNTERS_MAGIC);
 	if (h->capacity == 0 || shm_counters_region_size(h->capacity) > size)
-		return rt_err_set(err, -EBADMSG, "counters capacity %u does not fit its %llu-byte region",
+		return rt_err_set(err, -EBADMSG,
+				  "counters capacity %u does not fit its %llu-byte region",
 				  h->capacity, (unsigned long long)size);
 	uint32_t n = rt_load_acq_u32(&h->count);
 	if (n > h->capacity)
-		return rt_err_set(err, -EBADMSG, "counters count %u exceeds capacity %u", n, h->capacity);
+		return rt_err_set(err, -EBADMSG, "counters count %u exceeds capacity %u", n,
+				  h->capacity);
 	const struct shm_counter *c =
 		(const struct shm_counter *)((const uint8_t *)region + SHM_COUNTERS_HDR_SIZE);
 	for (uint32_t i = 0; i < n; i++)

@@ -29,14 +29,16 @@ int shm_hists_check(const void *region, uint64_t size, struct rt_err *err)
 {
 	const struct shm_hists_hdr *h = region;
 	if (size < SHM_HISTS_HDR_SIZE)
-		return rt_err_set(err, -EBADMSG, "histogram region of %llu bytes is smaller than its header",
+		return rt_err_set(err, -EBADMSG,
+				  "histogram region of %llu bytes is smaller than its header",
 				  (unsigned long long)size);
 	uint32_t magic = rt_load_acq_u32(&h->magic);
 	if (magic != SHM_HISTS_MAGIC)
 		return rt_err_set(err, -EBADMSG, "histogram magic 0x%08x, expected 0x%08x", magic,
 				  SHM_HISTS_MAGIC);
 	if (h->capacity == 0 || shm_hists_region_size(h->capacity) > size)
-		return rt_err_set(err, -EBADMSG, "histogram capacity %u does not fit its %llu-byte region",
+		return rt_err_set(err, -EBADMSG,
+				  "histogram capacity %u does not fit its %llu-byte region",
 				  h->capacity, (unsigned long long)size);
 	uint32_t n = rt_load_acq_u32(&h->count);
 	if (n > h->capacity)
@@ -46,7 +48,8 @@ int shm_hists_check(const void *region, uint64_t size, struct rt_err *err)
 		(const struct shm_hist_slot *)((const uint8_t *)region + SHM_HISTS_HDR_SIZE);
 	for (uint32_t i = 0; i < n; i++)
 		if (!memchr(s[i].label, '\0', SHM_HIST_LABEL_MAX))
-			return rt_err_set(err, -EBADMSG, "histogram %u has an unterminated label", i);
+			return rt_err_set(err, -EBADMSG, "histogram %u has an unterminated label",
+					  i);
 	return 0;
 }
 

@@ -25,8 +25,8 @@
 #include "shm/shm_segment.h"
 
 #define SHM_INSTANCE_COUNTERS 128u /* counters per owner */
-#define SHM_INSTANCE_HISTS 8u      /* histograms per owner */
-#define SHM_INSTANCE_POSCTL 1024u  /* slots of each position-command ring */
+#define SHM_INSTANCE_HISTS 8u /* histograms per owner */
+#define SHM_INSTANCE_POSCTL 1024u /* slots of each position-command ring */
 #define SHM_INSTANCE_AUDIT_RING 16384u /* slots of each audit ring */
 
 /* Fill plan from the configuration. -EINVAL on an impossible size. */

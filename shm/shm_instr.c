@@ -38,7 +38,8 @@ int shm_instr_init(void *region, uint64_t size, uint32_t capacity, struct rt_err
 				  1u << 24);
 	uint64_t need = shm_instr_region_size(capacity);
 	if (size < need)
-		return rt_err_set(err, -ENOSPC, "instrument directory of %u needs %llu bytes, region has %llu",
+		return rt_err_set(err, -ENOSPC,
+				  "instrument directory of %u needs %llu bytes, region has %llu",
 				  capacity, (unsigned long long)need, (unsigned long long)size);
 	memset(region, 0, need);
 	struct shm_instr_hdr *h = region;
@@ -57,17 +58,20 @@ int shm_instr_check(const void *region, uint64_t size, struct rt_err *err)
 {
 	const struct shm_instr_hdr *h = region;
 	if (size < SHM_INSTR_HDR_SIZE)
-		return rt_err_set(err, -EBADMSG, "instrument region of %llu bytes is smaller than its header",
+		return rt_err_set(err, -EBADMSG,
+				  "instrument region of %llu bytes is smaller than its header",
 				  (unsigned long long)size);
 	uint32_t magic = rt_load_acq_u32(&h->magic);
 	if (magic != SHM_INSTR_MAGIC)
-		return rt_err_set(err, -EBADMSG, "instrument directory magic 0x%08x, expected 0x%08x",
-				  magic, SHM_INSTR_MAGIC);
+		return rt_err_set(err, -EBADMSG,
+				  "instrument directory magic 0x%08x, expected 0x%08x", magic,
+				  SHM_INSTR_MAGIC);
 	if (h->capacity == 0 || h->capacity > (1u << 24) ||
 	    h->index_slots != index_slots_for(h->capacity) ||
 	    shm_instr_region_size(h->capacity) > size)
 		return rt_err_set(err, -EBADMSG,
-				  "instrument directory capacity %u / index %u does not fit its %llu-byte region",
+				  "instrument directory capacity %u / index %u does not fit its "
+				  "%llu-byte region",
 				  h->capacity, h->index_slots, (unsigned long long)size);
 	uint32_t count = rt_load_acq_u32(&h->count);
 	if (count > h->capacity)
@@ -129,7 +133,8 @@ int shm_instr_add(struct shm_instr_dir *d, const struct shm_instr *in, uint32_t 
 		return rt_err_set(err, -EINVAL, "instrument symbol must be 1..%u characters",
 				  SHM_INSTR_SYMBOL_MAX - 1);
 	if (in->kind < SHM_INSTR_STOCK || in->kind > SHM_INSTR_OPTION)
-		return rt_err_set(err, -EINVAL, "instrument '%s': kind %u is not stock, index or option",
+		return rt_err_set(err, -EINVAL,
+				  "instrument '%s': kind %u is not stock, index or option",
 				  in->symbol, in->kind);
 	uint32_t existing = shm_instr_find(d, in->symbol);
 	if (existing != SHM_INSTR_NONE) {
@@ -140,8 +145,10 @@ int shm_instr_add(struct shm_instr_dir *d, const struct shm_instr *in, uint32_t 
 	}
 	uint32_t id = rt_load_rlx_u32(&d->hdr->count);
 	if (id >= d->capacity)
-		return rt_err_set(err, -ENOSPC, "instrument directory is full (%u entries); raise shm.max_instruments",
-				  d->capacity);
+		return rt_err_set(
+			err, -ENOSPC,
+			"instrument directory is full (%u entries); raise shm.max_instruments",
+			d->capacity);
 	struct shm_instr *e = &d->entries[id];
 	*e = *in;
 	e->symbol[SHM_INSTR_SYMBOL_MAX - 1] = '\0';

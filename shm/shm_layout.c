@@ -48,8 +48,8 @@ const char *shm_role_name(uint32_t role)
 
 const char *shm_state_name(uint32_t state)
 {
-	static const char *const names[] = {"SAFE",	   "SCANNING",	 "ANALYZING", "ORDERING",
-					    "MONITORING",  "CLOSING",	 "RECONCILING",
-					    "EMERGENCY",   "MAINTENANCE", "AUDIT"};
+	static const char *const names[] = {"SAFE",        "SCANNING", "ANALYZING",   "ORDERING",
+					    "MONITORING",  "CLOSING",  "RECONCILING", "EMERGENCY",
+					    "MAINTENANCE", "AUDIT"};
 	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "unknown";
 }

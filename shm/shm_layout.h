@@ -36,7 +36,7 @@
 #define SHM_MAGIC 0x01004553554c4c41ull /* bytes "ALLUSE\0\1" read as a little-endian u64 */
 #define SHM_LAYOUT_VERSION 1u
 #define SHM_READY 0x52454459u /* "READY" tag, published last with a release store */
-#define SHM_ALIGN 128u        /* every region starts on a 128-byte boundary */
+#define SHM_ALIGN 128u /* every region starts on a 128-byte boundary */
 #define SHM_HEADER_SIZE 256u
 #define SHM_DIR_ENTRY_SIZE 64u
 #define SHM_INSTANCE_MAX 32u
@@ -45,7 +45,7 @@
 
 /* header.flags */
 #define SHM_FLAG_HUGE_PAGES 0x1u /* MADV_HUGEPAGE accepted for the mapping */
-#define SHM_FLAG_MLOCKED 0x2u    /* the creator locked the pages */
+#define SHM_FLAG_MLOCKED 0x2u /* the creator locked the pages */
 
 /* System states (header.system_state, RULES §8). SAFE is 0: a fresh segment is SAFE. */
 enum shm_state {
@@ -65,13 +65,13 @@ const char *shm_state_name(uint32_t state);
 /* Region kinds (directory entry .kind). 0 is never valid. */
 enum shm_kind {
 	SHM_KIND_INSTRUMENTS = 1, /* instrument directory; writer: creator, then feeder */
-	SHM_KIND_BOARD = 2,       /* quote board; writer: feeder */
-	SHM_KIND_RING = 3,        /* SPSC ring; writer: see entry name/role */
-	SHM_KIND_COUNTERS = 4,    /* one owner's counters; writer: that owner */
-	SHM_KIND_HISTS = 5,       /* one owner's latency histograms; writer: that owner */
-	SHM_KIND_CLOCK = 6,       /* the shared clock; writer: feeder */
-	SHM_KIND_ATR = 7,         /* daily ATR per instrument; writer: the ATR job */
-	SHM_KIND_POSITIONS = 8,   /* worker i's positions and levels; writer: worker i */
+	SHM_KIND_BOARD = 2, /* quote board; writer: feeder */
+	SHM_KIND_RING = 3, /* SPSC ring; writer: see entry name/role */
+	SHM_KIND_COUNTERS = 4, /* one owner's counters; writer: that owner */
+	SHM_KIND_HISTS = 5, /* one owner's latency histograms; writer: that owner */
+	SHM_KIND_CLOCK = 6, /* the shared clock; writer: feeder */
+	SHM_KIND_ATR = 7, /* daily ATR per instrument; writer: the ATR job */
+	SHM_KIND_POSITIONS = 8, /* worker i's positions and levels; writer: worker i */
 	SHM_KIND_MAX = 8,
 };
 
@@ -81,9 +81,9 @@ enum shm_role {
 	SHM_ROLE_QUOTES = 1, /* feeder -> worker i */
 	SHM_ROLE_EVENTS = 2, /* worker i -> rules/audit */
 	SHM_ROLE_SCRATCH = 3, /* tests and benchmarks */
-	SHM_ROLE_POSCTL = 4,  /* position commands: supervisor/rules -> worker i */
-	SHM_ROLE_AUDIT = 5,   /* audit records: one producer process -> the audit process */
-	SHM_ROLE_CTL = 6,     /* operator commands: alluse-ctl (one at a time) -> rules */
+	SHM_ROLE_POSCTL = 4, /* position commands: supervisor/rules -> worker i */
+	SHM_ROLE_AUDIT = 5, /* audit records: one producer process -> the audit process */
+	SHM_ROLE_CTL = 6, /* operator commands: alluse-ctl (one at a time) -> rules */
 };
 
 struct shm_header {

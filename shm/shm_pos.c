@@ -27,27 +27,30 @@ int shm_pos_check(const void *region, uint64_t size, struct rt_err *err)
 {
 	const struct shm_pos_hdr *h = region;
 	if (size < SHM_POS_HDR_SIZE)
-		return rt_err_set(err, -EBADMSG, "positions region of %llu bytes is smaller than its header",
+		return rt_err_set(err, -EBADMSG,
+				  "positions region of %llu bytes is smaller than its header",
 				  (unsigned long long)size);
 	uint32_t magic = rt_load_acq_u32(&h->magic);
 	if (magic != SHM_POS_MAGIC)
 		return rt_err_set(err, -EBADMSG, "positions magic 0x%08x, expected 0x%08x", magic,
 				  SHM_POS_MAGIC);
 	if (h->capacity == 0 || shm_pos_region_size(h->capacity) > size)
-		return rt_err_set(err, -EBADMSG, "positions capacity %u does not fit its %llu-byte region",
+		return rt_err_set(err, -EBADMSG,
+				  "positions capacity %u does not fit its %llu-byte region",
 				  h->capacity, (unsigned long long)size);
 	uint32_t high = rt_load_acq_u32(&h->high);
 	if (high > h->capacity)
-		return rt_err_set(err, -EBADMSG, "positions high-water %u exceeds capacity %u", high,
-				  h->capacity);
+		return rt_err_set(err, -EBADMSG, "positions high-water %u exceeds capacity %u",
+				  high, h->capacity);
 	const struct shm_pos *p =
 		(const struct shm_pos *)((const uint8_t *)region + SHM_POS_HDR_SIZE);
 	for (uint32_t i = 0; i < high; i++) {
 		uint32_t st = rt_load_rlx_u32(&p[i].state);
 		if (st > SHM_POS_ACTIVE || p[i].level > 3 ||
 		    (st == SHM_POS_ACTIVE && p[i].right != 'P' && p[i].right != 'C'))
-			return rt_err_set(err, -EBADMSG, "position slot %u is corrupt (state %u, level %u)",
-					  i, st, p[i].level);
+			return rt_err_set(err, -EBADMSG,
+					  "position slot %u is corrupt (state %u, level %u)", i, st,
+					  p[i].level);
 	}
 	return 0;
 }

@@ -113,19 +113,19 @@ _Static_assert(sizeof(struct shm_posctl) == 64, "position command is one ring sl
  * ctl.last_seq / ctl.last_result / ctl.last_why once applied. */
 enum shm_ctl_op {
 	SHM_CTL_SAFE = 1,
-	SHM_CTL_RESET = 2,       /* out of a level-3 SAFE: needs confirm */
+	SHM_CTL_RESET = 2, /* out of a level-3 SAFE: needs confirm */
 	SHM_CTL_MAINTENANCE = 3,
 	SHM_CTL_AUDIT = 4,
-	SHM_CTL_RESUME = 5,      /* SAFE -> SCANNING */
+	SHM_CTL_RESUME = 5, /* SAFE -> SCANNING */
 	SHM_CTL_EMERGENCY = 6,
 };
 struct shm_ctl_cmd {
 	uint32_t op;
 	uint32_t confirm;
-	uint64_t seq;            /* the sender's sequence, echoed in ctl.last_seq */
+	uint64_t seq; /* the sender's sequence, echoed in ctl.last_seq */
 	uint32_t uid;
 	uint32_t pid;
-	char user[32];           /* who ran it */
+	char user[32]; /* who ran it */
 	uint8_t reserved[8];
 };
 _Static_assert(sizeof(struct shm_ctl_cmd) == 64, "operator command is one ring slot");

@@ -16,7 +16,8 @@ int shm_ring_init(void *region, uint64_t size, uint64_t capacity, struct rt_err 
 				  "ring capacity %llu is not a power of two in %u..%u",
 				  (unsigned long long)capacity, SHM_RING_MIN_CAP, SHM_RING_MAX_CAP);
 	if (size < need)
-		return rt_err_set(err, -ENOSPC, "ring of %llu slots needs %llu bytes, region has %llu",
+		return rt_err_set(err, -ENOSPC,
+				  "ring of %llu slots needs %llu bytes, region has %llu",
 				  (unsigned long long)capacity, (unsigned long long)need,
 				  (unsigned long long)size);
 	struct shm_ring_hdr *h = region;
@@ -33,7 +34,8 @@ int shm_ring_check(const void *region, uint64_t size, struct rt_err *err)
 {
 	const struct shm_ring_hdr *h = region;
 	if (size < SHM_RING_HDR_SIZE)
-		return rt_err_set(err, -EBADMSG, "ring region of %llu bytes is smaller than its %u-byte header",
+		return rt_err_set(err, -EBADMSG,
+				  "ring region of %llu bytes is smaller than its %u-byte header",
 				  (unsigned long long)size, SHM_RING_HDR_SIZE);
 	uint32_t magic = rt_load_acq_u32(&h->magic);
 	if (magic != SHM_RING_MAGIC)
@@ -44,10 +46,12 @@ int shm_ring_check(const void *region, uint64_t size, struct rt_err *err)
 				  SHM_RING_SLOT);
 	uint64_t need = shm_ring_region_size(h->capacity);
 	if (!need)
-		return rt_err_set(err, -EBADMSG, "ring capacity %llu is not a power of two in %u..%u",
-				  (unsigned long long)h->capacity, SHM_RING_MIN_CAP, SHM_RING_MAX_CAP);
+		return rt_err_set(
+			err, -EBADMSG, "ring capacity %llu is not a power of two in %u..%u",
+			(unsigned long long)h->capacity, SHM_RING_MIN_CAP, SHM_RING_MAX_CAP);
 	if (need > size)
-		return rt_err_set(err, -EBADMSG, "ring of %llu slots needs %llu bytes, region has %llu",
+		return rt_err_set(err, -EBADMSG,
+				  "ring of %llu slots needs %llu bytes, region has %llu",
 				  (unsigned long long)h->capacity, (unsigned long long)need,
 				  (unsigned long long)size);
 	if (h->mask != h->capacity - 1)
@@ -58,7 +62,8 @@ int shm_ring_check(const void *region, uint64_t size, struct rt_err *err)
 	uint64_t rd = rt_load_acq_u64(&h->read_pos);
 	uint64_t wr = rt_load_acq_u64(&h->write_pos);
 	if (rd > wr)
-		return rt_err_set(err, -EBADMSG, "ring read position %llu is ahead of write position %llu",
+		return rt_err_set(err, -EBADMSG,
+				  "ring read position %llu is ahead of write position %llu",
 				  (unsigned long long)rd, (unsigned long long)wr);
 	if (wr - rd > h->capacity)
 		return rt_err_set(err, -EBADMSG, "ring depth %llu exceeds capacity %llu",

@@ -79,7 +79,7 @@ struct shm_ring {
 	uint8_t *slots;
 	uint64_t cap;
 	uint64_t mask;
-	uint64_t pos;    /* producer: next write position; consumer: next read position */
+	uint64_t pos; /* producer: next write position; consumer: next read position */
 	uint64_t cached; /* producer: last read_pos seen; consumer: last write_pos seen */
 };
 

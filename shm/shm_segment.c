@@ -33,7 +33,8 @@ int shm_instance_check(const char *instance, struct rt_err *err)
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '_' || c == '-'))
 			return rt_err_set(err, -EINVAL,
-					  "instance name '%s': character '%c' not allowed (use A-Z a-z 0-9 _ -)",
+					  "instance name '%s': character '%c' not allowed (use A-Z "
+					  "a-z 0-9 _ -)",
 					  instance, c);
 	}
 	return 0;
@@ -173,12 +174,15 @@ static int existing_owner(const char *path, const char *instance, struct rt_err 
 	close(fd);
 	if (n != (ssize_t)sizeof(h) || h.magic != SHM_MAGIC)
 		return rt_err_set(err, -EOWNERDEAD,
-				  "segment %s exists but is not a valid alluse segment (%zd bytes of header read); "
+				  "segment %s exists but is not a valid alluse segment (%zd bytes "
+				  "of header read); "
 				  "remove it with 'alluse-shm -n %s remove' if nothing uses it",
 				  path, n, instance);
 	if (shm_owner_alive(h.creator_pid, h.creator_start_ticks))
-		return rt_err_set(err, -EEXIST, "instance '%s' is already running (segment %s owned by live pid %u)",
-				  instance, path, h.creator_pid);
+		return rt_err_set(
+			err, -EEXIST,
+			"instance '%s' is already running (segment %s owned by live pid %u)",
+			instance, path, h.creator_pid);
 	return rt_err_set(err, -EOWNERDEAD,
 			  "segment %s was left behind by pid %u, which is gone; remove it with "
 			  "'alluse-shm -n %s remove' or start with --takeover",
@@ -246,15 +250,16 @@ int shm_segment_create(struct shm_segment *seg, const char *instance, const stru
 			flags |= SHM_FLAG_HUGE_PAGES;
 		else
 			rt_log_warn("huge pages refused; using normal pages",
-				    "reason=\"%s\" hint=\"echo advise > /sys/kernel/mm/transparent_hugepage/shmem_enabled\"",
+				    "reason=\"%s\" hint=\"echo advise > "
+				    "/sys/kernel/mm/transparent_hugepage/shmem_enabled\"",
 				    strerror(errno));
 	}
 	if (opts->mlock) {
 		if (mlock(base, total) == 0)
 			flags |= SHM_FLAG_MLOCKED;
 		else
-			rt_log_warn("mlock of the segment refused; pages may fault", "reason=\"%s\"",
-				    strerror(errno));
+			rt_log_warn("mlock of the segment refused; pages may fault",
+				    "reason=\"%s\"", strerror(errno));
 	}
 
 	struct shm_header *h = seg->hdr;
@@ -338,11 +343,14 @@ int shm_segment_validate(const uint8_t *base, uint64_t size, struct rt_err *err)
 {
 	const struct shm_header *h = (const struct shm_header *)base;
 	if (size < SHM_HEADER_SIZE)
-		return rt_err_set(err, -EMSGSIZE, "truncated to %llu bytes, smaller than the %u-byte header",
+		return rt_err_set(err, -EMSGSIZE,
+				  "truncated to %llu bytes, smaller than the %u-byte header",
 				  (unsigned long long)size, SHM_HEADER_SIZE);
 	if (h->magic != SHM_MAGIC)
-		return rt_err_set(err, -EBADMSG, "wrong magic 0x%016llx (expected 0x%016llx): not an alluse segment",
-				  (unsigned long long)h->magic, (unsigned long long)SHM_MAGIC);
+		return rt_err_set(
+			err, -EBADMSG,
+			"wrong magic 0x%016llx (expected 0x%016llx): not an alluse segment",
+			(unsigned long long)h->magic, (unsigned long long)SHM_MAGIC);
 	if (h->layout_version != SHM_LAYOUT_VERSION)
 		return rt_err_set(err, -EPROTO, "layout version %u, but this build reads %u",
 				  h->layout_version, SHM_LAYOUT_VERSION);
@@ -355,11 +363,13 @@ int shm_segment_validate(const uint8_t *base, uint64_t size, struct rt_err *err)
 		return rt_err_set(err, -EBADMSG, "instance name in the header is not terminated");
 	if (h->region_count == 0 || h->region_count > SHM_MAX_REGIONS ||
 	    h->region_count > h->dir_capacity)
-		return rt_err_set(err, -EBADMSG, "region count %u not in 1..%u (directory holds %u)",
+		return rt_err_set(err, -EBADMSG,
+				  "region count %u not in 1..%u (directory holds %u)",
 				  h->region_count, SHM_MAX_REGIONS, h->dir_capacity);
 	uint64_t dir_end = h->dir_offset + (uint64_t)h->dir_capacity * SHM_DIR_ENTRY_SIZE;
 	if (h->dir_offset != SHM_HEADER_SIZE || h->dir_capacity > SHM_MAX_REGIONS || dir_end > size)
-		return rt_err_set(err, -EBADMSG, "directory at %llu with %u entries is out of bounds",
+		return rt_err_set(err, -EBADMSG,
+				  "directory at %llu with %u entries is out of bounds",
 				  (unsigned long long)h->dir_offset, h->dir_capacity);
 	const struct shm_dir_entry *dir = (const struct shm_dir_entry *)(base + h->dir_offset);
 	for (uint32_t i = 0; i < h->region_count; i++) {
@@ -367,19 +377,21 @@ int shm_segment_validate(const uint8_t *base, uint64_t size, struct rt_err *err)
 		if (!memchr(e->name, '\0', sizeof(e->name)))
 			return rt_err_set(err, -EBADMSG, "region %u: name is not terminated", i);
 		if (e->kind == 0 || e->kind > SHM_KIND_MAX)
-			return rt_err_set(err, -EBADMSG, "region %u '%s': unknown kind %u", i, e->name,
-					  e->kind);
-		if (e->offset < dir_end || e->offset % SHM_ALIGN || e->size == 0 || e->size > size ||
-		    e->offset > size - e->size)
+			return rt_err_set(err, -EBADMSG, "region %u '%s': unknown kind %u", i,
+					  e->name, e->kind);
+		if (e->offset < dir_end || e->offset % SHM_ALIGN || e->size == 0 ||
+		    e->size > size || e->offset > size - e->size)
 			return rt_err_set(err, -EBADMSG,
-					  "region %u '%s' out of bounds (offset %llu size %llu, segment %llu bytes)",
+					  "region %u '%s' out of bounds (offset %llu size %llu, "
+					  "segment %llu bytes)",
 					  i, e->name, (unsigned long long)e->offset,
 					  (unsigned long long)e->size, (unsigned long long)size);
 		for (uint32_t j = 0; j < i; j++) {
 			const struct shm_dir_entry *o = &dir[j];
 			if (e->offset < o->offset + o->size && o->offset < e->offset + e->size)
-				return rt_err_set(err, -EBADMSG, "region %u '%s' overlaps region %u '%s'",
-						  i, e->name, j, o->name);
+				return rt_err_set(err, -EBADMSG,
+						  "region %u '%s' overlaps region %u '%s'", i,
+						  e->name, j, o->name);
 		}
 		int rc = check_region(base, e, err);
 		if (rc)
@@ -398,7 +410,9 @@ int shm_segment_attach_path(struct shm_segment *seg, const char *path, int reado
 	if (fd < 0) {
 		int e = errno;
 		return rt_err_set(err, -e, "open %s: %s%s", path, strerror(e),
-				  e == ENOENT ? " (is the instance running? start it with 'alluse run')" : "");
+				  e == ENOENT
+					  ? " (is the instance running? start it with 'alluse run')"
+					  : "");
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
@@ -409,11 +423,12 @@ int shm_segment_attach_path(struct shm_segment *seg, const char *path, int reado
 	uint64_t size = (uint64_t)st.st_size;
 	if (size < SHM_HEADER_SIZE) {
 		close(fd);
-		return rt_err_set(err, -EMSGSIZE, "%s: truncated to %llu bytes, smaller than the %u-byte header",
+		return rt_err_set(err, -EMSGSIZE,
+				  "%s: truncated to %llu bytes, smaller than the %u-byte header",
 				  path, (unsigned long long)size, SHM_HEADER_SIZE);
 	}
-	uint8_t *base = mmap(NULL, size, readonly ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED,
-			     fd, 0);
+	uint8_t *base =
+		mmap(NULL, size, readonly ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	int map_errno = errno;
 	close(fd);
 	if (base == MAP_FAILED)
@@ -424,16 +439,18 @@ int shm_segment_attach_path(struct shm_segment *seg, const char *path, int reado
 	uint64_t deadline = rt_clock_now_ns() + (uint64_t)wait_ms * 1000000ull;
 	int rc = 0;
 	if (h->magic != SHM_MAGIC) {
-		rc = rt_err_set(err, -EBADMSG, "wrong magic 0x%016llx (expected 0x%016llx): not an alluse segment",
+		rc = rt_err_set(err, -EBADMSG,
+				"wrong magic 0x%016llx (expected 0x%016llx): not an alluse segment",
 				(unsigned long long)h->magic, (unsigned long long)SHM_MAGIC);
 	} else {
 		while (rt_load_acq_u32(&h->ready) != SHM_READY) {
 			if (rt_clock_now_ns() >= deadline) {
-				rc = rt_err_set(err, -ETIMEDOUT, "not ready after %u ms (creator pid %u%s)",
-						wait_ms, h->creator_pid,
-						shm_owner_alive(h->creator_pid, h->creator_start_ticks)
-							? ", alive"
-							: ", gone: the creator died while building it");
+				rc = rt_err_set(
+					err, -ETIMEDOUT, "not ready after %u ms (creator pid %u%s)",
+					wait_ms, h->creator_pid,
+					shm_owner_alive(h->creator_pid, h->creator_start_ticks)
+						? ", alive"
+						: ", gone: the creator died while building it");
 				break;
 			}
 			rt_clock_sleep_ns(1000000);

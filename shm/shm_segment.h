@@ -46,10 +46,10 @@ int shm_plan_add(struct shm_plan *p, uint32_t kind, uint32_t role, uint32_t inde
 		 uint64_t capacity, struct rt_err *err);
 
 struct shm_create_opts {
-	uint32_t mode;       /* file mode, e.g. 0600 */
-	int huge_pages;      /* ask for transparent huge pages; falls back with a warning */
-	int mlock;           /* lock the pages; warns when refused */
-	int takeover_stale;  /* remove a segment whose owner is dead, then create */
+	uint32_t mode; /* file mode, e.g. 0600 */
+	int huge_pages; /* ask for transparent huge pages; falls back with a warning */
+	int mlock; /* lock the pages; warns when refused */
+	int takeover_stale; /* remove a segment whose owner is dead, then create */
 };
 
 /* Process-local mapping. */

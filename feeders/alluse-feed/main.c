@@ -67,14 +67,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--speed")) {
 			o->speed = strtod(v, &end);
 			if (*end || end == v || !(o->speed >= 0 && o->speed <= 1e6)) {
-				fprintf(stderr, "alluse-feed: --speed '%s' is not a number in 0..1000000\n", v);
+				fprintf(stderr,
+					"alluse-feed: --speed '%s' is not a number in 0..1000000\n",
+					v);
 				return -EINVAL;
 			}
 			o->speed_set = 1;
 		} else if (!strcmp(a, "--count")) {
 			o->count = strtoull(v, &end, 10);
 			if (*end || end == v || *v == '-') {
-				fprintf(stderr, "alluse-feed: --count '%s' is not a whole number\n", v);
+				fprintf(stderr, "alluse-feed: --count '%s' is not a whole number\n",
+					v);
 				return -EINVAL;
 			}
 		} else {
@@ -156,7 +159,8 @@ static int run_synthetic(struct feed_core *f, const struct rt_config *cfg, const
 				found = 1;
 			}
 		if (!found)
-			rt_log_warn("the synthetic source has no model for an instrument; it gets no quotes",
+			rt_log_warn("the synthetic source has no model for an instrument; it gets "
+				    "no quotes",
 				    "symbol=%s", cfg->instruments[j]);
 	}
 	struct feed_synth *s = malloc(sizeof(*s));
@@ -197,7 +201,8 @@ static int run_replay(struct feed_core *f, const struct rt_config *cfg, const st
 	const char *path = o->replay ? o->replay : cfg->feeder.replay_file;
 	struct rt_err err = {0};
 	if (!path || !*path) {
-		rt_log_error("replay source needs a file", "hint=\"set feeder.replay_file or --replay FILE\"");
+		rt_log_error("replay source needs a file",
+			     "hint=\"set feeder.replay_file or --replay FILE\"");
 		return 1;
 	}
 	static struct feed_replay r;
@@ -351,7 +356,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(o.source, "udp"))
 			cfg.feeder.source = RT_FEED_UDP;
 		else {
-			fprintf(stderr, "alluse-feed: --source '%s' is not synthetic, replay or udp\n",
+			fprintf(stderr,
+				"alluse-feed: --source '%s' is not synthetic, replay or udp\n",
 				o.source);
 			return 2;
 		}
@@ -368,12 +374,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct feed_core_cfg fc = {
-		.validate = {
-			.max_age_ns = (uint64_t)cfg.feeder.max_age_ms * 1000000ull,
-			.jump_atr_k100 = (uint32_t)(cfg.feeder.jump_atr_k * 100.0 + 0.5),
-			.jump_confirm = cfg.feeder.jump_confirm,
-			.allow_zero_bid = 0,
-		},
+		.validate =
+			{
+				.max_age_ns = (uint64_t)cfg.feeder.max_age_ms * 1000000ull,
+				.jump_atr_k100 = (uint32_t)(cfg.feeder.jump_atr_k * 100.0 + 0.5),
+				.jump_confirm = cfg.feeder.jump_confirm,
+				.allow_zero_bid = 0,
+			},
 		.auto_define = cfg.feeder.auto_define_options,
 		.clock_mode = cfg.feeder.source == RT_FEED_UDP ? SHM_CLOCK_LIVE : SHM_CLOCK_REPLAY,
 	};
@@ -386,9 +393,10 @@ int main(int argc, char **argv)
 	rt_idle_init(&idle, cfg.feeder.idle);
 	rt_log_info("feeder attached", "instance=%s workers=%u instruments=%u source=%s",
 		    cfg.instance, f.nworkers, f.known,
-		    cfg.feeder.source == RT_FEED_SYNTHETIC ? "synthetic" :
-		    cfg.feeder.source == RT_FEED_REPLAY	   ? "replay" :
-		    cfg.feeder.source == RT_FEED_UDP	   ? "udp" : "none");
+		    cfg.feeder.source == RT_FEED_SYNTHETIC ? "synthetic"
+		    : cfg.feeder.source == RT_FEED_REPLAY  ? "replay"
+		    : cfg.feeder.source == RT_FEED_UDP     ? "udp"
+							   : "none");
 	int rc = 0;
 	switch (cfg.feeder.source) {
 	case RT_FEED_SYNTHETIC:

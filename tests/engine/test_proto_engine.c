@@ -45,13 +45,21 @@ static void setup_instance(uint32_t event_cap)
 	g_cfg.workers.max_positions = 64;
 	struct rt_err err = {0};
 	assert_int_equal(shm_instance_create(&g_seg, &g_cfg, 0, &err), 0);
-	g_clock = shm_segment_region(&g_seg, shm_segment_find_kind_name(&g_seg, SHM_KIND_CLOCK, "clock"));
+	g_clock = shm_segment_region(&g_seg,
+				     shm_segment_find_kind_name(&g_seg, SHM_KIND_CLOCK, "clock"));
 	shm_clock_set_mode(g_clock, SHM_CLOCK_REPLAY);
 	shm_clock_advance(g_clock, T0);
-	shm_atr_attach(&g_atr, shm_segment_region(&g_seg, shm_segment_find_kind_name(&g_seg, SHM_KIND_ATR, "atr")));
-	shm_instr_attach(&g_dir, shm_segment_region(&g_seg, shm_segment_find_kind_name(&g_seg, SHM_KIND_INSTRUMENTS, "instruments")));
-	shm_ring_consumer_attach(&g_events, shm_segment_region(&g_seg, shm_segment_find(&g_seg, SHM_KIND_RING, SHM_ROLE_EVENTS, 0)));
-	shm_ring_producer_attach(&g_quotes, shm_segment_region(&g_seg, shm_segment_find(&g_seg, SHM_KIND_RING, SHM_ROLE_QUOTES, 0)));
+	shm_atr_attach(&g_atr, shm_segment_region(&g_seg, shm_segment_find_kind_name(
+								  &g_seg, SHM_KIND_ATR, "atr")));
+	shm_instr_attach(&g_dir, shm_segment_region(&g_seg, shm_segment_find_kind_name(
+								    &g_seg, SHM_KIND_INSTRUMENTS,
+								    "instruments")));
+	shm_ring_consumer_attach(&g_events,
+				 shm_segment_region(&g_seg, shm_segment_find(&g_seg, SHM_KIND_RING,
+									     SHM_ROLE_EVENTS, 0)));
+	shm_ring_producer_attach(&g_quotes,
+				 shm_segment_region(&g_seg, shm_segment_find(&g_seg, SHM_KIND_RING,
+									     SHM_ROLE_QUOTES, 0)));
 	memset(g_qseq, 0, sizeof(g_qseq));
 }
 
@@ -63,8 +71,8 @@ static void teardown_instance(void)
 
 static struct proto_cfg pcfg(void)
 {
-	struct proto_cfg c = {.worker = 0, .mult100 = {100, 200, 300},
-			      .cadence_ns = {300 * S, 60 * S, 30 * S}};
+	struct proto_cfg c = {
+		.worker = 0, .mult100 = {100, 200, 300}, .cadence_ns = {300 * S, 60 * S, 30 * S}};
 	return c;
 }
 
@@ -93,8 +101,13 @@ static struct shm_posctl add_cmd(uint32_t pos_id, const char *und, char right, d
 /* A quote message at `price` (bid = ask = price) at clock time t. */
 static struct shm_quote_msg qmsg(uint32_t id, int64_t price, uint64_t t)
 {
-	struct shm_quote_msg m = {.instr_id = id, .quote_seq = ++g_qseq[id], .bid = price,
-				  .ask = price, .last = price, .exch_ts_ns = t, .recv_ts_ns = 1,
+	struct shm_quote_msg m = {.instr_id = id,
+				  .quote_seq = ++g_qseq[id],
+				  .bid = price,
+				  .ask = price,
+				  .last = price,
+				  .exch_ts_ns = t,
+				  .recv_ts_ns = 1,
 				  .write_ts_ns = 2};
 	return m;
 }
@@ -227,7 +240,8 @@ static void test_level1_is_evaluated_exactly_every_60s_never_more_often(void **s
 	assert_int_equal(proto_engine_apply(&e, &a), 0);
 	/* the board is where cadence evaluations read the price: write it */
 	struct shm_board b;
-	shm_board_attach(&b, shm_segment_region(&g_seg, shm_segment_find_kind_name(&g_seg, SHM_KIND_BOARD, "board")));
+	shm_board_attach(&b, shm_segment_region(&g_seg, shm_segment_find_kind_name(
+								&g_seg, SHM_KIND_BOARD, "board")));
 	struct shm_quote bq = {.bid = P(694.0), .ask = P(694.0), .last = P(694.0), .quote_seq = 1};
 	shm_board_write(&b, spy, &bq);
 	assert_int_equal(proto_engine_cadence(&e, T0), 1); /* 694 <= 695: level 1 */
@@ -369,7 +383,9 @@ static void test_positions_are_added_and_removed_while_quotes_flow(void **state)
 	shm_atr_set(&g_atr, aapl, P(2.0), 0, 20261120, 0);
 	/* commands arrive on the posctl ring, as the supervisor sends them */
 	struct shm_ring pc;
-	shm_ring_producer_attach(&pc, shm_segment_region(&g_seg, shm_segment_find(&g_seg, SHM_KIND_RING, SHM_ROLE_POSCTL, 0)));
+	shm_ring_producer_attach(&pc,
+				 shm_segment_region(&g_seg, shm_segment_find(&g_seg, SHM_KIND_RING,
+									     SHM_ROLE_POSCTL, 0)));
 	for (uint32_t i = 1; i <= 20; i++) {
 		struct shm_posctl a = add_cmd(i, "AAPL", i % 2 ? 'P' : 'C', 180.0 + i);
 		assert_int_equal(shm_ring_push_spsc(&pc, &a), 0);
@@ -514,8 +530,9 @@ static void test_positions_file_errors_name_line_and_column(void **state)
 	(void)state;
 	struct shm_posctl out[8];
 	struct rt_err err = {0};
-	const char *ok = "# comment\nid,account,underlying,right,strike,expiry,contracts\n"
-			 "1,gen,AAPL,P,180.00,2026-11-27,5\n\n2, com ,MSFT,C,400.5,2026-12-04,1\r\n";
+	const char *ok =
+		"# comment\nid,account,underlying,right,strike,expiry,contracts\n"
+		"1,gen,AAPL,P,180.00,2026-11-27,5\n\n2, com ,MSFT,C,400.5,2026-12-04,1\r\n";
 	assert_int_equal(posfile_parse("p.csv", ok, strlen(ok), out, 8, &err), 2);
 	assert_int_equal(out[0].strike, P(180.0));
 	assert_int_equal(out[0].expiry, 20261127);
@@ -525,7 +542,8 @@ static void test_positions_file_errors_name_line_and_column(void **state)
 	struct {
 		const char *text, *want;
 	} bad[] = {
-		{"1,gen,AAPL,X,180,2026-11-27,5\n", "p.csv:1: column 'right': 'X' is not valid (allowed: P or C)"},
+		{"1,gen,AAPL,X,180,2026-11-27,5\n",
+		 "p.csv:1: column 'right': 'X' is not valid (allowed: P or C)"},
 		{"1,gen,AAPL,P,-1,2026-11-27,5\n", "column 'strike': '-1'"},
 		{"1,gen,AAPL,P,1.0001,2026-11-27,5\n", "at most 3 decimals"},
 		{"1,gen,AAPL,P,180,2026-02-30,5\n", "column 'expiry': '2026-02-30'"},
@@ -534,7 +552,8 @@ static void test_positions_file_errors_name_line_and_column(void **state)
 		{"1,GEN,AAPL,P,180,2026-11-27,1\n", "column 'account': 'GEN'"},
 		{"1,gen,aapl,P,180,2026-11-27,1\n", "column 'underlying': 'aapl'"},
 		{"1,gen,AAPL,P,180,2026-11-27\n", "p.csv:1: fewer than 7 columns"},
-		{"1,gen,AAPL,P,180,2026-11-27,1\n1,gen,AAPL,P,181,2026-11-27,1\n", "p.csv:2: column 'id': position 1 is already defined"},
+		{"1,gen,AAPL,P,180,2026-11-27,1\n1,gen,AAPL,P,181,2026-11-27,1\n",
+		 "p.csv:2: column 'id': position 1 is already defined"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = posfile_parse("p.csv", bad[i].text, strlen(bad[i].text), out, 8, &err);

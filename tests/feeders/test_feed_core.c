@@ -58,8 +58,9 @@ static struct feed_core_cfg core_cfg(void)
 static uint64_t counter_value(const char *owner, const char *label)
 {
 	struct shm_counters cs;
-	shm_counters_attach(&cs, shm_segment_region(&g_seg, shm_segment_find_kind_name(
-								     &g_seg, SHM_KIND_COUNTERS, owner)));
+	shm_counters_attach(
+		&cs, shm_segment_region(
+			     &g_seg, shm_segment_find_kind_name(&g_seg, SHM_KIND_COUNTERS, owner)));
 	for (uint32_t i = 0; i < shm_counters_count(&cs); i++)
 		if (!strcmp(shm_counters_at(&cs, i)->label, label))
 			return shm_counters_at(&cs, i)->value;
@@ -84,8 +85,9 @@ static struct feed_wire_msg quote(const char *sym, double bid, double ask, uint6
 static struct shm_ring consumer(uint32_t w)
 {
 	struct shm_ring r;
-	shm_ring_consumer_attach(&r, shm_segment_region(&g_seg, shm_segment_find(&g_seg, SHM_KIND_RING,
-										SHM_ROLE_QUOTES, w)));
+	shm_ring_consumer_attach(&r,
+				 shm_segment_region(&g_seg, shm_segment_find(&g_seg, SHM_KIND_RING,
+									     SHM_ROLE_QUOTES, w)));
 	return r;
 }
 
@@ -161,7 +163,8 @@ static void test_full_ring_drops_counts_and_flags_the_gap(void **state)
 	struct feed_core_cfg cc = core_cfg();
 	assert_int_equal(feed_core_attach(&f, &g_seg, &cc, &err), 0);
 	for (int i = 0; i < 70; i++) {
-		struct feed_wire_msg m = quote("MSFT", 400 + i * 0.01, 400.02 + i * 0.01, (uint64_t)i + 1);
+		struct feed_wire_msg m =
+			quote("MSFT", 400 + i * 0.01, 400.02 + i * 0.01, (uint64_t)i + 1);
 		assert_int_equal(feed_core_on_msg(&f, &m, 0, 1), FEED_REJECT_OK);
 	}
 	assert_int_equal(counter_value("feeder", "drops.worker.0"), 6);
@@ -460,8 +463,17 @@ static void test_feed_process_replays_a_file_into_a_live_segment(void **state)
 		    "1795444200500000000,NVDA,180.11,180.13,180.12,10,20,5\n"
 		    "1795444201000000000,NVDA  261127P00170000,1.10,1.15,,3,4,0\n");
 	fclose(fp);
-	const char *argv[] = {test_bin("alluse-feed"), "-n", g_cfg.instance, "--source", "replay",
-			      "--replay", path, "--speed", "0", "--exit-at-end", NULL};
+	const char *argv[] = {test_bin("alluse-feed"),
+			      "-n",
+			      g_cfg.instance,
+			      "--source",
+			      "replay",
+			      "--replay",
+			      path,
+			      "--speed",
+			      "0",
+			      "--exit-at-end",
+			      NULL};
 	struct run_result rr;
 	assert_int_equal(run_capture(argv, 10000, &rr), 0);
 	if (rr.status != 0)
@@ -470,7 +482,8 @@ static void test_feed_process_replays_a_file_into_a_live_segment(void **state)
 	assert_non_null(strstr(rr.err, "replay finished"));
 	run_result_free(&rr);
 	struct shm_instr_dir dir;
-	shm_instr_attach(&dir, shm_segment_region(&g_seg, shm_segment_find_name(&g_seg, "instruments")));
+	shm_instr_attach(&dir,
+			 shm_segment_region(&g_seg, shm_segment_find_name(&g_seg, "instruments")));
 	struct shm_board b;
 	shm_board_attach(&b, shm_segment_region(&g_seg, shm_segment_find_name(&g_seg, "board")));
 	struct shm_quote q;
@@ -482,7 +495,8 @@ static void test_feed_process_replays_a_file_into_a_live_segment(void **state)
 	assert_int_equal(shm_board_read(&b, opt, &q, NULL), 0);
 	assert_int_equal(q.ask, 115000000);
 	struct shm_clock *clk = shm_segment_region(&g_seg, shm_segment_find_name(&g_seg, "clock"));
-	assert_int_equal(shm_clock_now(clk), 1795444201000000000ull); /* file time drives the clock */
+	assert_int_equal(shm_clock_now(clk),
+			 1795444201000000000ull); /* file time drives the clock */
 	assert_int_equal(counter_value("feeder", "quotes.published"), 3);
 	unlink(path);
 	drop_instance();
@@ -499,7 +513,8 @@ static void test_feed_process_receives_udp_packets_from_feedsend(void **state)
 	snprintf(csv, sizeof(csv), "%s/q.csv", dir);
 	uint16_t port = (uint16_t)(20000 + getpid() % 20000);
 	FILE *fp = fopen(cfg, "w");
-	fprintf(fp, "feeder:\n  source: udp\n  udp_bind: 127.0.0.1\n  udp_port: %u\n  max_age_ms: 0\n",
+	fprintf(fp,
+		"feeder:\n  source: udp\n  udp_bind: 127.0.0.1\n  udp_port: %u\n  max_age_ms: 0\n",
 		port);
 	fclose(fp);
 	fp = fopen(csv, "w");
@@ -514,7 +529,8 @@ static void test_feed_process_receives_udp_packets_from_feedsend(void **state)
 		_exit(127);
 	}
 	struct shm_instr_dir dir_;
-	shm_instr_attach(&dir_, shm_segment_region(&g_seg, shm_segment_find_name(&g_seg, "instruments")));
+	shm_instr_attach(&dir_,
+			 shm_segment_region(&g_seg, shm_segment_find_name(&g_seg, "instruments")));
 	struct shm_board b;
 	shm_board_attach(&b, shm_segment_region(&g_seg, shm_segment_find_name(&g_seg, "board")));
 	uint32_t meta = shm_instr_find(&dir_, "META");
@@ -524,8 +540,14 @@ static void test_feed_process_receives_udp_packets_from_feedsend(void **state)
 	snprintf(to, sizeof(to), "127.0.0.1:%u", port);
 	for (int attempt = 0; attempt < 50 && !got; attempt++) {
 		usleep(100000); /* the feeder binds, then feedsend sends (again) */
-		const char *argv[] = {test_bin("alluse-feedsend"), "--to", to, "--replay", csv,
-				      "--rate", "0", NULL};
+		const char *argv[] = {test_bin("alluse-feedsend"),
+				      "--to",
+				      to,
+				      "--replay",
+				      csv,
+				      "--rate",
+				      "0",
+				      NULL};
 		struct run_result rr;
 		assert_int_equal(run_capture(argv, 10000, &rr), 0);
 		assert_int_equal(rr.status, 0);

@@ -91,7 +91,7 @@ static void test_config_defaults_have_the_documented_values(void **state)
 	assert_int_equal(c.workers.idle, RT_IDLE_BACKOFF);
 	assert_int_equal(c.workers.fifo_priority, 0);
 	static const char *const syms[] = {"AAPL", "MSFT", "AMZN", "GOOG", "GOOGL", "META",
-	                                   "NVDA", "TSLA", "SPY",  "QQQ",  "IWM"};
+					   "NVDA", "TSLA", "SPY",  "QQQ",  "IWM"};
 	assert_int_equal(c.ninstruments, 11);
 	for (int i = 0; i < 11; i++)
 		assert_string_equal(c.instruments[i], syms[i]);
@@ -165,8 +165,8 @@ static void test_config_accepts_common_yaml_spellings(void **state)
 	struct rt_config c;
 	rt_config_defaults(&c);
 	load_ok(&c, "---\nshm: {mode: 0o640, max_instruments: \"100\", mlock: on}\n"
-	            "feeder:\n  cpu: +3\nworkers:\n  cpus:\n    - -1\n    - 0\n"
-	            "instance: 'a-b_C9'\nlog_level: debug # trailing comment\n...\n");
+		    "feeder:\n  cpu: +3\nworkers:\n  cpus:\n    - -1\n    - 0\n"
+		    "instance: 'a-b_C9'\nlog_level: debug # trailing comment\n...\n");
 	assert_int_equal(c.shm.mode, 0640);
 	assert_int_equal(c.shm.max_instruments, 100);
 	assert_true(c.shm.mlock);
@@ -213,27 +213,27 @@ static void test_config_rejects_ring_capacity_not_power_of_two(void **state)
 {
 	(void)state;
 	expect_error("instance: dev\nshm:\n  mode: 0600\n  quote_ring_capacity: 1000\n",
-	             "t.yaml:4: key 'shm.quote_ring_capacity': 1000 is not a power of two "
-	             "(allowed: power of two in 64..16777216)",
-	             NULL);
+		     "t.yaml:4: key 'shm.quote_ring_capacity': 1000 is not a power of two "
+		     "(allowed: power of two in 64..16777216)",
+		     NULL);
 	expect_error("shm:\n  event_ring_capacity: 32\n",
-	             "t.yaml:2:", "'shm.event_ring_capacity': 32 is out of range",
-	             "allowed: power of two in 64..16777216", NULL);
+		     "t.yaml:2:", "'shm.event_ring_capacity': 32 is out of range",
+		     "allowed: power of two in 64..16777216", NULL);
 }
 
 static void test_config_rejects_integer_out_of_range_or_not_decimal(void **state)
 {
 	(void)state;
 	expect_error("shm:\n  max_instruments: 0\n", "t.yaml:2:", "'shm.max_instruments'",
-	             "0 is out of range", "allowed: integer in 1..1048576", NULL);
+		     "0 is out of range", "allowed: integer in 1..1048576", NULL);
 	expect_error("shm:\n  max_instruments: 99999999999999999999999\n",
-	             "t.yaml:2:", "out of range", NULL);
+		     "t.yaml:2:", "out of range", NULL);
 	expect_error("feeder:\n  cpu: -2\n", "t.yaml:2:", "'feeder.cpu'",
-	             "allowed: integer in -1..1023; -1 = not pinned", NULL);
+		     "allowed: integer in -1..1023; -1 = not pinned", NULL);
 	expect_error("workers:\n  count: 0x10\n", "t.yaml:2:", "'workers.count'",
-	             "'0x10' is not a decimal integer", "allowed: integer in 1..64", NULL);
+		     "'0x10' is not a decimal integer", "allowed: integer in 1..64", NULL);
 	expect_error("workers:\n  fifo_priority: 010\n", "t.yaml:2:", "'workers.fifo_priority'",
-	             "not a decimal integer", "0..99", NULL);
+		     "not a decimal integer", "0..99", NULL);
 	expect_error("workers:\n  count: -1\n", "t.yaml:2:", "-1 is out of range", NULL);
 }
 
@@ -241,41 +241,42 @@ static void test_config_rejects_unknown_key_listing_the_known_ones(void **state)
 {
 	(void)state;
 	expect_error(
-	        "instance: dev\nshm:\n  instrumentz: 5\n",
-	        "t.yaml:3: unknown key 'shm.instrumentz' (known keys in 'shm': mode, "
-	        "max_instruments, quote_ring_capacity, event_ring_capacity, huge_pages, mlock)",
-	        NULL);
+		"instance: dev\nshm:\n  instrumentz: 5\n",
+		"t.yaml:3: unknown key 'shm.instrumentz' (known keys in 'shm': mode, "
+		"max_instruments, quote_ring_capacity, event_ring_capacity, huge_pages, mlock)",
+		NULL);
 	expect_error("\ninstrumentz: [AAPL]\n", "t.yaml:2: unknown key 'instrumentz'",
-	             "known keys: instance, log_level, shm, feeder, workers, protocol, audit, instruments",
-	             "did you mean 'instruments'?", NULL);
+		     "known keys: instance, log_level, shm, feeder, workers, protocol, audit, "
+		     "instruments",
+		     "did you mean 'instruments'?", NULL);
 	expect_error("shm.mode: 0640\n", "t.yaml:1: unknown key 'shm.mode'",
-	             "'mode:' nested under it", NULL);
+		     "'mode:' nested under it", NULL);
 }
 
 static void test_config_rejects_enum_value_not_in_the_list(void **state)
 {
 	(void)state;
 	expect_error("workers:\n  count: 2\n  idle: spinn\n",
-	             "t.yaml:3: key 'workers.idle': 'spinn' is not one of spin, backoff, block",
-	             NULL);
+		     "t.yaml:3: key 'workers.idle': 'spinn' is not one of spin, backoff, block",
+		     NULL);
 	expect_error("log_level: INFO\n", "t.yaml:1: key 'log_level': 'INFO'",
-	             "one of debug, info, warn, error", NULL);
+		     "one of debug, info, warn, error", NULL);
 }
 
 static void test_config_rejects_bad_bool_mode_and_strings(void **state)
 {
 	(void)state;
 	expect_error("shm:\n  huge_pages: maybe\n", "t.yaml:2: key 'shm.huge_pages'",
-	             "'maybe' is not a boolean", "allowed: true or false", NULL);
+		     "'maybe' is not a boolean", "allowed: true or false", NULL);
 	expect_error("shm:\n  mode: 640\n", "t.yaml:2: key 'shm.mode'",
-	             "'640' is not an octal file mode", "with a leading 0", NULL);
+		     "'640' is not an octal file mode", "with a leading 0", NULL);
 	expect_error("shm:\n  mode: 0680\n", "t.yaml:2:", "not an octal file mode", NULL);
 	expect_error("shm:\n  mode: 0400\n", "t.yaml:2: key 'shm.mode': 0400 is out of range",
-	             "owner read and write", NULL);
+		     "owner read and write", NULL);
 	expect_error("instance: my dev\n", "t.yaml:1: key 'instance'", "contains ' '",
-	             "allowed: 1..31 characters from A-Z a-z 0-9 _ -", NULL);
+		     "allowed: 1..31 characters from A-Z a-z 0-9 _ -", NULL);
 	expect_error("instance: abcdefghijklmnopqrstuvwxyzabcdef\n", "t.yaml:1: key 'instance'",
-	             "is 32 characters", "1..31 characters", NULL);
+		     "is 32 characters", "1..31 characters", NULL);
 	expect_error("instance: \"\"\n", "t.yaml:1: key 'instance'", "is 0 characters", NULL);
 	expect_error("log_level: \"in\\0fo\"\n", "t.yaml:1:", "'in\\x00fo'", NULL);
 }
@@ -284,22 +285,22 @@ static void test_config_rejects_wrong_node_types(void **state)
 {
 	(void)state;
 	expect_error("shm:\n  mode:\n    octal: 0600\n",
-	             "t.yaml:2: key 'shm.mode': expected a single value, found a mapping",
-	             "allowed: octal file mode", NULL);
+		     "t.yaml:2: key 'shm.mode': expected a single value, found a mapping",
+		     "allowed: octal file mode", NULL);
 	expect_error("shm: 5\n",
-	             "t.yaml:1: key 'shm': expected a mapping of keys (mode, max_instruments",
-	             "found a single value", NULL);
+		     "t.yaml:1: key 'shm': expected a mapping of keys (mode, max_instruments",
+		     "found a single value", NULL);
 	expect_error("instruments: AAPL\n",
-	             "t.yaml:1: key 'instruments': expected a list, found a single value",
-	             "allowed: a list of at most 256 different entries, each 1..15 characters "
-	             "from A-Z 0-9 .",
-	             NULL);
+		     "t.yaml:1: key 'instruments': expected a list, found a single value",
+		     "allowed: a list of at most 256 different entries, each 1..15 characters "
+		     "from A-Z 0-9 .",
+		     NULL);
 	expect_error(
-	        "instruments:\n  - AAPL\n  - {MSFT: 1}\n",
-	        "t.yaml:3: key 'instruments' entry 2: expected a single value, found a mapping",
-	        NULL);
+		"instruments:\n  - AAPL\n  - {MSFT: 1}\n",
+		"t.yaml:3: key 'instruments' entry 2: expected a single value, found a mapping",
+		NULL);
 	expect_error("- a\n- b\n", "t.yaml:1: the top level must be a mapping of keys",
-	             "found a list", NULL);
+		     "found a list", NULL);
 	expect_error("shm:\n  mode:\n", "t.yaml:2: key 'shm.mode': no value", NULL);
 	expect_error("? [a, b]\n: 1\n", "t.yaml:1:", "a key must be a plain name", NULL);
 }
@@ -308,19 +309,19 @@ static void test_config_rejects_duplicate_keys(void **state)
 {
 	(void)state;
 	expect_error("shm:\n  mode: 0600\n  mlock: true\n  mode: 0640\n",
-	             "t.yaml:4: key 'shm.mode' is given twice (first at line 2)", NULL);
+		     "t.yaml:4: key 'shm.mode' is given twice (first at line 2)", NULL);
 	expect_error("shm:\n  mode: 0600\nfeeder:\n  cpu: 1\nshm:\n  mlock: true\n",
-	             "t.yaml:5: key 'shm' is given twice (first at line 1)", NULL);
+		     "t.yaml:5: key 'shm' is given twice (first at line 1)", NULL);
 }
 
 static void test_config_reports_yaml_syntax_errors_with_line_and_column(void **state)
 {
 	(void)state;
 	expect_error("shm:\n  mode: 0600\n bad: : x\n",
-	             "t.yaml:3:2: YAML syntax error:", "did not find expected key", NULL);
+		     "t.yaml:3:2: YAML syntax error:", "did not find expected key", NULL);
 	expect_error("instruments: [AAPL, MSFT\n", "t.yaml:", "YAML syntax error", NULL);
 	expect_error("instance: 'dev\n", "t.yaml:", "YAML syntax error",
-	             "found unexpected end of stream", NULL);
+		     "found unexpected end of stream", NULL);
 	expect_error("instance: abc\xff\n", "t.yaml:1:", "invalid leading UTF-8 octet", NULL);
 	expect_error("a: &x 1\nb: *x\n", "t.yaml:2:", "aliases", NULL);
 	expect_error("instance: a\n---\ninstance: b\n", "t.yaml:2:", "second YAML document", NULL);
@@ -338,16 +339,16 @@ static void test_config_rejects_bad_list_entries(void **state)
 {
 	(void)state;
 	expect_error("instruments:\n  - AAPL\n  - aapl\n",
-	             "t.yaml:3: key 'instruments' entry 2: 'aapl' contains 'a'",
-	             "allowed: 1..15 characters from A-Z 0-9 .", NULL);
+		     "t.yaml:3: key 'instruments' entry 2: 'aapl' contains 'a'",
+		     "allowed: 1..15 characters from A-Z 0-9 .", NULL);
 	expect_error("instruments: [AAPL, MSFT, AAPL]\n",
-	             "t.yaml:1: key 'instruments' entry 3: 'AAPL' is already entry 1", NULL);
+		     "t.yaml:1: key 'instruments' entry 3: 'AAPL' is already entry 1", NULL);
 	expect_error("instruments: [VERYLONGTICKER12]\n", "is 16 characters", NULL);
 	expect_error("instruments: [AAPL, ~]\n", "entry 2: no value", NULL);
 	expect_error("workers:\n  cpus: [0, -2]\n",
-	             "t.yaml:2: key 'workers.cpus' entry 2: -2 is out "
-	             "of range (allowed: integer in -1..1023",
-	             NULL);
+		     "t.yaml:2: key 'workers.cpus' entry 2: -2 is out "
+		     "of range (allowed: integer in -1..1023",
+		     NULL);
 	/* 257 tickers */
 	char big[257 * 8 + 32];
 	size_t o = (size_t)snprintf(big, sizeof(big), "instruments:\n");
@@ -360,8 +361,8 @@ static void test_config_rejects_worker_cpus_not_matching_count(void **state)
 {
 	(void)state;
 	expect_error("workers:\n  count: 3\n  cpus: [0, 1]\n",
-	             "t.yaml:3: key 'workers.cpus': 2 entries but workers.count is 3",
-	             "allowed: exactly workers.count entries, each in -1..1023", NULL);
+		     "t.yaml:3: key 'workers.cpus': 2 entries but workers.count is 3",
+		     "allowed: exactly workers.count entries, each in -1..1023", NULL);
 	/* an overlay that changes only the count is checked against the earlier cpus */
 	struct rt_config c;
 	struct rt_err err = {0};
@@ -370,9 +371,9 @@ static void test_config_rejects_worker_cpus_not_matching_count(void **state)
 	struct rt_config before = c;
 	const char *overlay = "log_level: warn\nworkers:\n  count: 4\n";
 	assert_int_equal(rt_config_load_string(&c, overlay, strlen(overlay), "o.yaml", &err),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_non_null(strstr(err.msg, "o.yaml:3: key 'workers.cpus': 2 entries but "
-	                                "workers.count is 4"));
+					"workers.count is 4"));
 	assert_memory_equal(&c, &before, sizeof(c));
 }
 
@@ -381,8 +382,8 @@ static void test_config_invalid_file_leaves_config_unchanged(void **state)
 	(void)state;
 	/* every key before the bad one is valid: none of them may stick */
 	expect_error("instance: other\nlog_level: debug\nshm:\n  mode: 0640\n  mlock: true\n"
-	             "  quote_ring_capacity: 100\n",
-	             "t.yaml:6:", NULL);
+		     "  quote_ring_capacity: 100\n",
+		     "t.yaml:6:", NULL);
 }
 
 static char *write_tmp(const char *text)
@@ -404,7 +405,7 @@ static void test_config_file_errors_name_the_path(void **state)
 	rt_config_defaults(&c);
 	assert_int_equal(rt_config_load_file(&c, "/nonexistent/x.yaml", &err), -ENOENT);
 	assert_string_equal(err.msg,
-	                    "cannot open '/nonexistent/x.yaml': No such file or directory");
+			    "cannot open '/nonexistent/x.yaml': No such file or directory");
 	assert_int_equal(rt_config_load_file(&c, "/", &err), -EISDIR);
 
 	char *p = write_tmp("");
@@ -430,26 +431,26 @@ static void test_config_file_errors_name_the_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_config_defaults_have_the_documented_values),
-	        cmocka_unit_test(test_config_embedded_default_sets_every_key_to_the_defaults),
-	        cmocka_unit_test(test_config_file_on_disk_matches_the_embedded_copy),
-	        cmocka_unit_test(test_config_overlay_changes_only_the_keys_it_names),
-	        cmocka_unit_test(test_config_overlay_list_replaces_the_whole_list),
-	        cmocka_unit_test(test_config_accepts_common_yaml_spellings),
-	        cmocka_unit_test(test_config_dump_loads_back_to_the_same_struct),
-	        cmocka_unit_test(test_config_rejects_ring_capacity_not_power_of_two),
-	        cmocka_unit_test(test_config_rejects_integer_out_of_range_or_not_decimal),
-	        cmocka_unit_test(test_config_rejects_unknown_key_listing_the_known_ones),
-	        cmocka_unit_test(test_config_rejects_enum_value_not_in_the_list),
-	        cmocka_unit_test(test_config_rejects_bad_bool_mode_and_strings),
-	        cmocka_unit_test(test_config_rejects_wrong_node_types),
-	        cmocka_unit_test(test_config_rejects_duplicate_keys),
-	        cmocka_unit_test(test_config_reports_yaml_syntax_errors_with_line_and_column),
-	        cmocka_unit_test(test_config_rejects_empty_text),
-	        cmocka_unit_test(test_config_rejects_bad_list_entries),
-	        cmocka_unit_test(test_config_rejects_worker_cpus_not_matching_count),
-	        cmocka_unit_test(test_config_invalid_file_leaves_config_unchanged),
-	        cmocka_unit_test(test_config_file_errors_name_the_path),
+		cmocka_unit_test(test_config_defaults_have_the_documented_values),
+		cmocka_unit_test(test_config_embedded_default_sets_every_key_to_the_defaults),
+		cmocka_unit_test(test_config_file_on_disk_matches_the_embedded_copy),
+		cmocka_unit_test(test_config_overlay_changes_only_the_keys_it_names),
+		cmocka_unit_test(test_config_overlay_list_replaces_the_whole_list),
+		cmocka_unit_test(test_config_accepts_common_yaml_spellings),
+		cmocka_unit_test(test_config_dump_loads_back_to_the_same_struct),
+		cmocka_unit_test(test_config_rejects_ring_capacity_not_power_of_two),
+		cmocka_unit_test(test_config_rejects_integer_out_of_range_or_not_decimal),
+		cmocka_unit_test(test_config_rejects_unknown_key_listing_the_known_ones),
+		cmocka_unit_test(test_config_rejects_enum_value_not_in_the_list),
+		cmocka_unit_test(test_config_rejects_bad_bool_mode_and_strings),
+		cmocka_unit_test(test_config_rejects_wrong_node_types),
+		cmocka_unit_test(test_config_rejects_duplicate_keys),
+		cmocka_unit_test(test_config_reports_yaml_syntax_errors_with_line_and_column),
+		cmocka_unit_test(test_config_rejects_empty_text),
+		cmocka_unit_test(test_config_rejects_bad_list_entries),
+		cmocka_unit_test(test_config_rejects_worker_cpus_not_matching_count),
+		cmocka_unit_test(test_config_invalid_file_leaves_config_unchanged),
+		cmocka_unit_test(test_config_file_errors_name_the_path),
 	};
 	return cmocka_run_group_tests_name("rt_config", tests, NULL, NULL);
 }

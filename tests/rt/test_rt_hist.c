@@ -35,7 +35,7 @@ static void assert_within_precision(uint64_t got, uint64_t exact)
 {
 	if (got < exact || got - exact > exact / 1024) {
 		print_error("got %llu, exact %llu\n", (unsigned long long)got,
-		            (unsigned long long)exact);
+			    (unsigned long long)exact);
 		fail();
 	}
 }
@@ -156,7 +156,7 @@ static void test_hist_percentile_of_exponential_within_0_1_percent(void **state)
 	static const double pcts[] = {1, 10, 50, 90, 99, 99.9, 99.99};
 	for (size_t k = 0; k < sizeof(pcts) / sizeof(pcts[0]); k++)
 		assert_within_precision(rt_hist_percentile(h, pcts[k]),
-		                        vals[rank_of(pcts[k], n) - 1]);
+					vals[rank_of(pcts[k], n) - 1]);
 	assert_int_equal(rt_hist_percentile(h, 0), vals[0]);
 	assert_int_equal(rt_hist_percentile(h, 100), vals[n - 1]);
 	free(vals);
@@ -353,22 +353,22 @@ static void test_hist_live_reader_sees_consistent_snapshots(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_hist_init_is_empty_and_stamps_layout),
-	        cmocka_unit_test(test_hist_buckets_tile_the_range_with_0_1_percent_width),
-	        cmocka_unit_test(test_hist_small_values_are_exact),
-	        cmocka_unit_test(test_hist_percentile_of_uniform_within_0_1_percent),
-	        cmocka_unit_test(test_hist_percentile_of_constant_is_the_constant),
-	        cmocka_unit_test(test_hist_percentile_of_bimodal_splits_at_the_mode_boundary),
-	        cmocka_unit_test(test_hist_percentile_of_exponential_within_0_1_percent),
-	        cmocka_unit_test(test_hist_huge_values_clamp_into_top_bucket_but_max_is_exact),
-	        cmocka_unit_test(test_hist_merge_equals_recording_both),
-	        cmocka_unit_test(test_hist_merge_of_empty_changes_nothing),
-	        cmocka_unit_test(test_hist_empty_reports_zero_everywhere),
-	        cmocka_unit_test(test_hist_p0_is_min_and_p100_is_max_out_of_range_pct_clamps),
-	        cmocka_unit_test(test_hist_single_sample_is_every_percentile),
-	        cmocka_unit_test(test_hist_summary_matches_percentiles_and_mean),
-	        cmocka_unit_test(test_hist_snapshot_copies_and_reset_empties),
-	        cmocka_unit_test(test_hist_live_reader_sees_consistent_snapshots),
+		cmocka_unit_test(test_hist_init_is_empty_and_stamps_layout),
+		cmocka_unit_test(test_hist_buckets_tile_the_range_with_0_1_percent_width),
+		cmocka_unit_test(test_hist_small_values_are_exact),
+		cmocka_unit_test(test_hist_percentile_of_uniform_within_0_1_percent),
+		cmocka_unit_test(test_hist_percentile_of_constant_is_the_constant),
+		cmocka_unit_test(test_hist_percentile_of_bimodal_splits_at_the_mode_boundary),
+		cmocka_unit_test(test_hist_percentile_of_exponential_within_0_1_percent),
+		cmocka_unit_test(test_hist_huge_values_clamp_into_top_bucket_but_max_is_exact),
+		cmocka_unit_test(test_hist_merge_equals_recording_both),
+		cmocka_unit_test(test_hist_merge_of_empty_changes_nothing),
+		cmocka_unit_test(test_hist_empty_reports_zero_everywhere),
+		cmocka_unit_test(test_hist_p0_is_min_and_p100_is_max_out_of_range_pct_clamps),
+		cmocka_unit_test(test_hist_single_sample_is_every_percentile),
+		cmocka_unit_test(test_hist_summary_matches_percentiles_and_mean),
+		cmocka_unit_test(test_hist_snapshot_copies_and_reset_empties),
+		cmocka_unit_test(test_hist_live_reader_sees_consistent_snapshots),
 	};
 	return cmocka_run_group_tests_name("rt_hist", tests, NULL, NULL);
 }

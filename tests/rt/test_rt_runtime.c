@@ -26,8 +26,9 @@ static void test_err_keeps_first_cause_and_prepends_context(void **state)
 			 -EPROTO);
 	assert_int_equal(rt_err_wrap(&err, "shm %s", "alluse.dev"), -EPROTO);
 	assert_int_equal(rt_err_wrap(&err, "attaching worker %d", 2), -EPROTO);
-	assert_string_equal(err.msg,
-			    "attaching worker 2: shm alluse.dev: layout version 3, this build reads 4");
+	assert_string_equal(
+		err.msg,
+		"attaching worker 2: shm alluse.dev: layout version 3, this build reads 4");
 	rt_err_clear(&err);
 	assert_int_equal(err.code, 0);
 	assert_string_equal(err.msg, "");

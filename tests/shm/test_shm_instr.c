@@ -15,7 +15,8 @@
 static void *new_dir(uint32_t cap, struct shm_instr_dir *d, uint64_t *size)
 {
 	*size = shm_instr_region_size(cap);
-	void *r = aligned_alloc(128, (*size + 127) / 128 * 128); /* C11: a multiple of the alignment */
+	void *r = aligned_alloc(128,
+				(*size + 127) / 128 * 128); /* C11: a multiple of the alignment */
 	assert_int_equal(shm_instr_init(r, *size, cap, NULL), 0);
 	shm_instr_attach(d, r);
 	return r;
@@ -124,8 +125,10 @@ static void test_instr_option_gets_its_occ_symbol(void **state)
 	assert_int_equal(shm_instr_make_option(&o, "QQQ", 20261340, 'P', PRICE_SCALE), -EINVAL);
 	assert_int_equal(shm_instr_make_option(&o, "QQQ", 20260417, 'X', PRICE_SCALE), -EINVAL);
 	assert_int_equal(shm_instr_make_option(&o, "QQQ", 20260417, 'P', 0), -EINVAL);
-	assert_int_equal(shm_instr_make_option(&o, "QQQ", 20260417, 'P', 1), -EINVAL); /* < $0.001 */
-	assert_int_equal(shm_instr_make_option(&o, "toolongroot", 20260417, 'P', PRICE_SCALE), -EINVAL);
+	assert_int_equal(shm_instr_make_option(&o, "QQQ", 20260417, 'P', 1),
+			 -EINVAL); /* < $0.001 */
+	assert_int_equal(shm_instr_make_option(&o, "toolongroot", 20260417, 'P', PRICE_SCALE),
+			 -EINVAL);
 	assert_int_equal(shm_instr_make_stock(&o, "aapl"), -EINVAL);
 	assert_int_equal(shm_instr_make_stock(&o, ""), -EINVAL);
 }

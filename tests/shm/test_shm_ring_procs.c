@@ -47,7 +47,8 @@ static void make_segment(uint64_t cap)
 {
 	g_inst = test_instance_name("ringp");
 	struct shm_plan plan = {0};
-	assert_int_equal(shm_plan_add(&plan, SHM_KIND_RING, SHM_ROLE_SCRATCH, 0, "stress", cap, NULL), 0);
+	assert_int_equal(
+		shm_plan_add(&plan, SHM_KIND_RING, SHM_ROLE_SCRATCH, 0, "stress", cap, NULL), 0);
 	struct rt_err err = {0};
 	struct shm_create_opts o = {.mode = 0600};
 	assert_int_equal(shm_segment_create(&g_seg, g_inst, &plan, &o, &err), 0);
@@ -79,8 +80,8 @@ static pid_t spawn_producer(uint64_t from, uint64_t to)
 		uint32_t n = (uint32_t)((next & 7) == 0 ? 1 : (to - next < 32 ? to - next : 32));
 		for (uint32_t i = 0; i < n; i++)
 			mk(&batch[i], next + i);
-		uint32_t k = n == 1 ? (shm_ring_push_spsc(&r, batch) == 0) :
-				      shm_ring_push_batch_spsc(&r, batch, n);
+		uint32_t k = n == 1 ? (shm_ring_push_spsc(&r, batch) == 0)
+				    : shm_ring_push_batch_spsc(&r, batch, n);
 		next += k;
 		if (k < n)
 			sched_yield();
@@ -174,16 +175,17 @@ static void test_ring_consumer_killed_and_restarted_loses_and_repeats_nothing(vo
 	waitpid(p, NULL, 0);
 	assert_int_equal(bad, 0);
 	assert_int_equal(resume_at + got, total);
-	assert_int_equal(shm_ring_check(shm_segment_region(&g_seg, &g_seg.dir[0]),
-					g_seg.dir[0].size, NULL),
-			 0);
+	assert_int_equal(
+		shm_ring_check(shm_segment_region(&g_seg, &g_seg.dir[0]), g_seg.dir[0].size, NULL),
+		0);
 	drop_segment();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ring_across_processes_delivers_millions_exactly_once_in_order),
+		cmocka_unit_test(
+			test_ring_across_processes_delivers_millions_exactly_once_in_order),
 		cmocka_unit_test(test_ring_consumer_killed_and_restarted_loses_and_repeats_nothing),
 	};
 	return cmocka_run_group_tests_name("shm_ring_procs", tests, NULL, NULL);

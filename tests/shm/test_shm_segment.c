@@ -26,10 +26,14 @@ static const struct shm_create_opts OPTS = {.mode = 0600};
 static void small_plan(struct shm_plan *p)
 {
 	memset(p, 0, sizeof(*p));
-	assert_int_equal(shm_plan_add(p, SHM_KIND_INSTRUMENTS, SHM_ROLE_NONE, 0, "instruments", 16, NULL), 0);
+	assert_int_equal(
+		shm_plan_add(p, SHM_KIND_INSTRUMENTS, SHM_ROLE_NONE, 0, "instruments", 16, NULL),
+		0);
 	assert_int_equal(shm_plan_add(p, SHM_KIND_BOARD, SHM_ROLE_NONE, 0, "board", 16, NULL), 0);
-	assert_int_equal(shm_plan_add(p, SHM_KIND_RING, SHM_ROLE_QUOTES, 0, "quotes.0", 64, NULL), 0);
-	assert_int_equal(shm_plan_add(p, SHM_KIND_COUNTERS, SHM_ROLE_NONE, 0, "feeder", 8, NULL), 0);
+	assert_int_equal(shm_plan_add(p, SHM_KIND_RING, SHM_ROLE_QUOTES, 0, "quotes.0", 64, NULL),
+			 0);
+	assert_int_equal(shm_plan_add(p, SHM_KIND_COUNTERS, SHM_ROLE_NONE, 0, "feeder", 8, NULL),
+			 0);
 }
 
 /* Create + publish a segment, copy its bytes to a private file we can corrupt. */
@@ -337,7 +341,8 @@ static void test_attach_reports_corrupt_region_contents(void **state)
 	struct shm_ring_hdr *r = (struct shm_ring_hdr *)(m + d[2].offset);
 	r->read_pos = 10;
 	assert_int_equal(attach_copy(path, &err), -EBADMSG);
-	assert_non_null(strstr(err.msg, "region 2 'quotes.0' (ring): ring read position 10 is ahead"));
+	assert_non_null(
+		strstr(err.msg, "region 2 'quotes.0' (ring): ring read position 10 is ahead"));
 	r->read_pos = 0;
 
 	struct shm_board_hdr *b = (struct shm_board_hdr *)(m + d[1].offset);

@@ -28,7 +28,7 @@ static void remove_made(void)
 		return;
 	for (unsigned i = 0; i < nmade && i < 256; i++) {
 		char path[64];
-		snprintf(path, sizeof(path), "/alluse.%s", made[i]);
+		snprintf(path, sizeof(path), "/alluse.%.31s", made[i]);
 		shm_unlink(path);
 	}
 }

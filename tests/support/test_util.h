@@ -19,9 +19,9 @@ const char *test_bin(const char *name);
 const char *test_market_dir(void);
 
 struct run_result {
-	int status;      /* exit code, or 128 + signal */
-	char *out;       /* captured stdout, NUL-terminated (free with run_result_free) */
-	char *err;       /* captured stderr */
+	int status; /* exit code, or 128 + signal */
+	char *out; /* captured stdout, NUL-terminated (free with run_result_free) */
+	char *err; /* captured stderr */
 	size_t out_len;
 	size_t err_len;
 };

@@ -115,7 +115,8 @@ static void levels(struct shm_segment *s, uint8_t out[4], uint32_t *n)
 {
 	*n = 0;
 	for (uint32_t w = 0; w < 2; w++) {
-		const struct shm_dir_entry *e = shm_segment_find(s, SHM_KIND_POSITIONS, SHM_ROLE_NONE, w);
+		const struct shm_dir_entry *e =
+			shm_segment_find(s, SHM_KIND_POSITIONS, SHM_ROLE_NONE, w);
 		struct shm_pos_table pt;
 		shm_pos_attach(&pt, shm_segment_region(s, e));
 		for (uint32_t i = 0; i < pt.hdr->high; i++) {
@@ -181,9 +182,11 @@ static void test_killed_worker_is_restarted_and_resumes_its_positions(void **sta
 	assert_int_equal(n, 3); /* every position survived the crash */
 	assert_memory_equal(before, after, sizeof(before));
 	/* the restarted worker is alive and consuming: its heartbeat moves */
-	uint64_t hb0 = counter(&s, "worker.0", "heartbeat.ns") + counter(&s, "worker.1", "heartbeat.ns");
+	uint64_t hb0 =
+		counter(&s, "worker.0", "heartbeat.ns") + counter(&s, "worker.1", "heartbeat.ns");
 	usleep(200000);
-	uint64_t hb1 = counter(&s, "worker.0", "heartbeat.ns") + counter(&s, "worker.1", "heartbeat.ns");
+	uint64_t hb1 =
+		counter(&s, "worker.0", "heartbeat.ns") + counter(&s, "worker.1", "heartbeat.ns");
 	assert_true(hb1 > hb0);
 	assert_true(counter(&s, "feeder", "quotes.published") > 0);
 	shm_segment_detach(&s);

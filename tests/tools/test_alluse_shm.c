@@ -52,18 +52,18 @@ static void build_segment(const char *inst, struct shm_segment *seg, int publish
 	struct rt_err err = {0};
 	memset(&plan, 0, sizeof(plan));
 	assert_int_equal(shm_plan_add(&plan, SHM_KIND_INSTRUMENTS, SHM_ROLE_NONE, 0, "instruments",
-	                              16, &err),
-	                 0);
+				      16, &err),
+			 0);
 	assert_int_equal(shm_plan_add(&plan, SHM_KIND_BOARD, SHM_ROLE_NONE, 0, "board", 16, &err),
-	                 0);
+			 0);
 	assert_int_equal(
-	        shm_plan_add(&plan, SHM_KIND_RING, SHM_ROLE_QUOTES, 0, "quotes.0", 64, &err), 0);
+		shm_plan_add(&plan, SHM_KIND_RING, SHM_ROLE_QUOTES, 0, "quotes.0", 64, &err), 0);
 	assert_int_equal(
-	        shm_plan_add(&plan, SHM_KIND_RING, SHM_ROLE_EVENTS, 0, "events.0", 16, &err), 0);
+		shm_plan_add(&plan, SHM_KIND_RING, SHM_ROLE_EVENTS, 0, "events.0", 16, &err), 0);
 	assert_int_equal(
-	        shm_plan_add(&plan, SHM_KIND_COUNTERS, SHM_ROLE_NONE, 0, "feeder", 8, &err), 0);
+		shm_plan_add(&plan, SHM_KIND_COUNTERS, SHM_ROLE_NONE, 0, "feeder", 8, &err), 0);
 	assert_int_equal(shm_plan_add(&plan, SHM_KIND_HISTS, SHM_ROLE_NONE, 0, "worker.0", 4, &err),
-	                 0);
+			 0);
 	int rc = shm_segment_create(seg, inst, &plan, &OPTS, &err);
 	if (rc)
 		fail_msg("create %s: %s", inst, err.msg);
@@ -365,7 +365,7 @@ static void test_regions_lists_the_directory(void **state)
 	expect_ok(&r);
 	expect_json_doc(r.out);
 	expect_has(r.out, "{\"n\":2,\"name\":\"quotes.0\",\"kind\":\"ring\",\"role\":\"quotes\","
-	                  "\"index\":0,");
+			  "\"index\":0,");
 	expect_has(r.out, "\"name\":\"feeder\",\"kind\":\"counters\",\"role\":null");
 	run_result_free(&r);
 }
@@ -391,8 +391,8 @@ static void test_rings_show_pushed_popped_and_depth(void **state)
 	expect_ok(&r);
 	expect_json_doc(r.out);
 	expect_has(r.out, "{\"name\":\"quotes.0\",\"role\":\"quotes\",\"index\":0,\"capacity\":64,"
-	                  "\"write_pos\":10,\"read_pos\":3,\"depth\":7,\"full_count\":0,"
-	                  "\"high_water\":10,\"batches\":0}");
+			  "\"write_pos\":10,\"read_pos\":3,\"depth\":7,\"full_count\":0,"
+			  "\"high_water\":10,\"batches\":0}");
 	run_result_free(&r);
 }
 
@@ -421,13 +421,13 @@ static void test_board_prints_exact_decimal_prices_and_age(void **state)
 	expect_ok(&r);
 	expect_json_doc(r.out);
 	expect_has(r.out,
-	           "\"region\":\"board\",\"capacity\":16,\"written\":4,\"busy\":0,\"retries\":0,");
+		   "\"region\":\"board\",\"capacity\":16,\"written\":4,\"busy\":0,\"retries\":0,");
 	expect_has(
-	        r.out,
-	        "{\"id\":1,\"symbol\":\"SPY\",\"bid\":612.84,\"ask\":612.85,\"last\":612.84,"
-	        "\"bid_size\":100,\"ask_size\":200,\"last_size\":5,\"quote_seq\":42,\"age_ns\":");
+		r.out,
+		"{\"id\":1,\"symbol\":\"SPY\",\"bid\":612.84,\"ask\":612.85,\"last\":612.84,"
+		"\"bid_size\":100,\"ask_size\":200,\"last_size\":5,\"quote_seq\":42,\"age_ns\":");
 	expect_has(r.out,
-	           "\"symbol\":\"SPY   261218C00650000\",\"bid\":0.05,\"ask\":0.10,\"last\":0.00,");
+		   "\"symbol\":\"SPY   261218C00650000\",\"bid\":0.05,\"ask\":0.10,\"last\":0.00,");
 	expect_has(r.out, "\"busy\":false}");
 	run_result_free(&r);
 }
@@ -489,11 +489,11 @@ static void test_instruments_list_option_fields(void **state)
 	expect_json_doc(r.out);
 	expect_has(r.out, "\"capacity\":16,\"count\":5,");
 	expect_has(r.out, "{\"id\":2,\"symbol\":\"SPY   261218C00650000\",\"kind\":\"option\","
-	                  "\"underlying\":\"SPY\",\"expiry\":\"2026-12-18\",\"right\":\"C\","
-	                  "\"strike\":650.00}");
+			  "\"underlying\":\"SPY\",\"expiry\":\"2026-12-18\",\"right\":\"C\","
+			  "\"strike\":650.00}");
 	expect_has(r.out,
-	           "{\"id\":0,\"symbol\":\"AAPL\",\"kind\":\"stock\",\"underlying\":\"AAPL\","
-	           "\"expiry\":null,\"right\":null,\"strike\":null}");
+		   "{\"id\":0,\"symbol\":\"AAPL\",\"kind\":\"stock\",\"underlying\":\"AAPL\","
+		   "\"expiry\":null,\"right\":null,\"strike\":null}");
 	run_result_free(&r);
 }
 
@@ -529,7 +529,7 @@ static void test_hist_shows_count_and_percentiles_in_ns(void **state)
 	assert_int_equal(n, 11);
 	/* values below 2048 are exact: nearest-rank over 1..1000 */
 	const char *want[] = {"worker.0", "quote-to-event", "1000", "1", "500", "900", "990",
-	                      "999",      "1000",           "1000"};
+			      "999",      "1000",           "1000"};
 	for (int i = 0; i < 10; i++)
 		assert_string_equal(tok[i], want[i]);
 	assert_string_equal(tok[10], "500.5");
@@ -543,9 +543,9 @@ static void test_hist_shows_count_and_percentiles_in_ns(void **state)
 	expect_json_doc(r.out);
 	expect_has(r.out, "\"unit\":\"ns\"");
 	expect_has(r.out,
-	           "{\"owner\":\"worker.0\",\"label\":\"quote-to-event\",\"count\":1000,\"min\":1,"
-	           "\"p50\":500,\"p90\":900,\"p99\":990,\"p999\":999,\"p9999\":1000,"
-	           "\"max\":1000,\"mean\":500.5}");
+		   "{\"owner\":\"worker.0\",\"label\":\"quote-to-event\",\"count\":1000,\"min\":1,"
+		   "\"p50\":500,\"p90\":900,\"p99\":990,\"p999\":999,\"p9999\":1000,"
+		   "\"max\":1000,\"mean\":500.5}");
 	expect_has(r.out, "\"label\":\"empty\",\"count\":0,\"min\":null,");
 	run_result_free(&r);
 }
@@ -637,7 +637,7 @@ static void test_garbage_file_is_rejected_for_its_magic(void **state)
 	assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
 	close(fd);
 	expect_rejected(path, "wrong magic 0xabababababababab (expected 0x01004553554c4c41): "
-	                      "not an alluse segment");
+			      "not an alluse segment");
 	unlink(path);
 }
 
@@ -649,8 +649,8 @@ static void test_truncated_copy_is_rejected_with_both_sizes(void **state)
 	copy_fixture(path);
 	assert_int_equal(truncate(path, (off_t)(g_fx.seg.size - 4096)), 0);
 	snprintf(reason, sizeof(reason),
-	         "header says %" PRIu64 " bytes but the file has %" PRIu64 " (truncated)",
-	         g_fx.seg.size, g_fx.seg.size - 4096);
+		 "header says %" PRIu64 " bytes but the file has %" PRIu64 " (truncated)",
+		 g_fx.seg.size, g_fx.seg.size - 4096);
 	expect_rejected(path, reason);
 	/* shorter than the header itself */
 	assert_int_equal(truncate(path, 100), 0);
@@ -681,9 +681,9 @@ static void test_directory_entry_out_of_bounds_is_rejected(void **state)
 	      SHM_HEADER_SIZE + 2 * SHM_DIR_ENTRY_SIZE + offsetof(struct shm_dir_entry, offset),
 	      &off, sizeof(off));
 	snprintf(reason, sizeof(reason),
-	         "region 2 'quotes.0' out of bounds (offset %" PRIu64 " size 4736, segment %" PRIu64
-	         " bytes)",
-	         off, g_fx.seg.size);
+		 "region 2 'quotes.0' out of bounds (offset %" PRIu64 " size 4736, segment %" PRIu64
+		 " bytes)",
+		 off, g_fx.seg.size);
 	expect_rejected(path, reason);
 	unlink(path);
 }
@@ -698,8 +698,8 @@ static void test_ring_read_ahead_of_write_is_rejected(void **state)
 	patch(path, g_fx.seg.dir[2].offset + offsetof(struct shm_ring_hdr, read_pos), &rd,
 	      sizeof(rd));
 	expect_rejected(
-	        path,
-	        "region 2 'quotes.0' (ring): ring read position 15 is ahead of write position 10");
+		path,
+		"region 2 'quotes.0' (ring): ring read position 15 is ahead of write position 10");
 	unlink(path);
 }
 
@@ -722,34 +722,34 @@ static void test_bad_usage_prints_usage_and_exits_2(void **state)
 {
 	(void)state;
 	const char *cases[][6] = {
-	        {"-n", "x", "frobnicate", NULL},
-	        {"-n", "x", "--bogus", "info", NULL},
-	        {"info", "--watch", "0", NULL},
-	        {"info", "--watch", "-1", NULL},
-	        {"info", "--watch", "abc", NULL},
-	        {"info", "--watch", NULL},
-	        {"-n", "a", "-f", "/tmp/x", "info", NULL},
-	        {"-n", "bad/name", "info", NULL},
-	        {"info", "rings", NULL},
-	        {"remove", "--watch", "1", NULL},
-	        {NULL},
+		{"-n", "x", "frobnicate", NULL},
+		{"-n", "x", "--bogus", "info", NULL},
+		{"info", "--watch", "0", NULL},
+		{"info", "--watch", "-1", NULL},
+		{"info", "--watch", "abc", NULL},
+		{"info", "--watch", NULL},
+		{"-n", "a", "-f", "/tmp/x", "info", NULL},
+		{"-n", "bad/name", "info", NULL},
+		{"info", "rings", NULL},
+		{"remove", "--watch", "1", NULL},
+		{NULL},
 	};
 	const char *expect[] = {
-	        "unknown command 'frobnicate'",
-	        "unknown option '--bogus'",
-	        "--watch: '0'",
-	        "--watch: '-1'",
-	        "--watch: 'abc'",
-	        "--watch needs",
-	        "-n and -f are exclusive",
-	        "character '/' not allowed",
-	        "one command at a time",
-	        "--watch does not apply to remove",
-	        "no command given",
+		"unknown command 'frobnicate'",
+		"unknown option '--bogus'",
+		"--watch: '0'",
+		"--watch: '-1'",
+		"--watch: 'abc'",
+		"--watch needs",
+		"-n and -f are exclusive",
+		"character '/' not allowed",
+		"one command at a time",
+		"--watch does not apply to remove",
+		"no command given",
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct run_result r = run_shm(cases[i][0], cases[i][1], cases[i][2], cases[i][3],
-		                              cases[i][4], NULL);
+					      cases[i][4], NULL);
 		if (r.status != 2 || !strstr(r.err, expect[i]) ||
 		    !strstr(r.err, "usage: alluse-shm"))
 			fail_msg("case %zu: exit %d, stderr: %s", i, r.status, r.err);
@@ -884,7 +884,7 @@ static void test_watch_refreshes_in_place_until_killed(void **state)
 {
 	(void)state;
 	const char *argv[] = {
-	        test_bin("alluse-shm"), "-n", g_fx.inst, "rings", "--watch", "0.2", NULL};
+		test_bin("alluse-shm"), "-n", g_fx.inst, "rings", "--watch", "0.2", NULL};
 	struct run_result r;
 	assert_int_equal(run_capture(argv, 1000, &r), 0);
 	assert_int_equal(r.status, 128 + 9); /* still refreshing when killed */
@@ -899,13 +899,13 @@ static void test_watch_json_prints_one_document_per_line(void **state)
 {
 	(void)state;
 	const char *argv[] = {test_bin("alluse-shm"),
-	                      "-n",
-	                      g_fx.inst,
-	                      "counters",
-	                      "--json",
-	                      "--watch",
-	                      "0.2",
-	                      NULL};
+			      "-n",
+			      g_fx.inst,
+			      "counters",
+			      "--json",
+			      "--watch",
+			      "0.2",
+			      NULL};
 	struct run_result r;
 	assert_int_equal(run_capture(argv, 1000, &r), 0);
 	assert_int_equal(r.status, 128 + 9);
@@ -938,10 +938,10 @@ static void test_inspector_never_writes_the_segment(void **state)
 	assert_int_equal(stat(g_fx.seg.path, &before), 0);
 	uint64_t sum = fnv1a(g_fx.seg.base, g_fx.seg.size);
 	const char *cmds[] = {"info",        "regions",  "rings", "board",
-	                      "instruments", "counters", "hist"};
+			      "instruments", "counters", "hist"};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		const char *argv[] = {
-		        test_bin("alluse-shm"), "-n", g_fx.inst, cmds[i], "--watch", "0.05", NULL};
+			test_bin("alluse-shm"), "-n", g_fx.inst, cmds[i], "--watch", "0.05", NULL};
 		struct run_result r;
 		assert_int_equal(run_capture(argv, 250, &r), 0);
 		assert_int_equal(r.status, 128 + 9);
@@ -957,31 +957,31 @@ static void test_inspector_never_writes_the_segment(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_info_shows_header_owner_and_times),
-	        cmocka_unit_test(test_regions_lists_the_directory),
-	        cmocka_unit_test(test_rings_show_pushed_popped_and_depth),
-	        cmocka_unit_test(test_board_prints_exact_decimal_prices_and_age),
-	        cmocka_unit_test(test_board_shows_a_slot_held_by_its_writer_as_busy),
-	        cmocka_unit_test(test_instruments_list_option_fields),
-	        cmocka_unit_test(test_counters_show_owner_label_and_value),
-	        cmocka_unit_test(test_hist_shows_count_and_percentiles_in_ns),
-	        cmocka_unit_test(test_instance_defaults_to_alluse_instance_env),
-	        cmocka_unit_test(test_file_option_reads_a_copy_of_the_segment),
-	        cmocka_unit_test(test_missing_instance_exits_1_and_says_how_to_start_it),
-	        cmocka_unit_test(test_garbage_file_is_rejected_for_its_magic),
-	        cmocka_unit_test(test_truncated_copy_is_rejected_with_both_sizes),
-	        cmocka_unit_test(test_layout_version_mismatch_is_rejected),
-	        cmocka_unit_test(test_directory_entry_out_of_bounds_is_rejected),
-	        cmocka_unit_test(test_ring_read_ahead_of_write_is_rejected),
-	        cmocka_unit_test(test_unpublished_segment_times_out_waiting_for_ready),
-	        cmocka_unit_test(test_bad_usage_prints_usage_and_exits_2),
-	        cmocka_unit_test(test_remove_refuses_while_the_owner_is_alive),
-	        cmocka_unit_test(test_remove_deletes_a_dead_owners_segment),
-	        cmocka_unit_test(test_remove_deletes_a_dead_owners_segment_that_fails_validation),
-	        cmocka_unit_test(test_remove_needs_force_for_a_file_that_is_not_a_segment),
-	        cmocka_unit_test(test_watch_refreshes_in_place_until_killed),
-	        cmocka_unit_test(test_watch_json_prints_one_document_per_line),
-	        cmocka_unit_test(test_inspector_never_writes_the_segment),
+		cmocka_unit_test(test_info_shows_header_owner_and_times),
+		cmocka_unit_test(test_regions_lists_the_directory),
+		cmocka_unit_test(test_rings_show_pushed_popped_and_depth),
+		cmocka_unit_test(test_board_prints_exact_decimal_prices_and_age),
+		cmocka_unit_test(test_board_shows_a_slot_held_by_its_writer_as_busy),
+		cmocka_unit_test(test_instruments_list_option_fields),
+		cmocka_unit_test(test_counters_show_owner_label_and_value),
+		cmocka_unit_test(test_hist_shows_count_and_percentiles_in_ns),
+		cmocka_unit_test(test_instance_defaults_to_alluse_instance_env),
+		cmocka_unit_test(test_file_option_reads_a_copy_of_the_segment),
+		cmocka_unit_test(test_missing_instance_exits_1_and_says_how_to_start_it),
+		cmocka_unit_test(test_garbage_file_is_rejected_for_its_magic),
+		cmocka_unit_test(test_truncated_copy_is_rejected_with_both_sizes),
+		cmocka_unit_test(test_layout_version_mismatch_is_rejected),
+		cmocka_unit_test(test_directory_entry_out_of_bounds_is_rejected),
+		cmocka_unit_test(test_ring_read_ahead_of_write_is_rejected),
+		cmocka_unit_test(test_unpublished_segment_times_out_waiting_for_ready),
+		cmocka_unit_test(test_bad_usage_prints_usage_and_exits_2),
+		cmocka_unit_test(test_remove_refuses_while_the_owner_is_alive),
+		cmocka_unit_test(test_remove_deletes_a_dead_owners_segment),
+		cmocka_unit_test(test_remove_deletes_a_dead_owners_segment_that_fails_validation),
+		cmocka_unit_test(test_remove_needs_force_for_a_file_that_is_not_a_segment),
+		cmocka_unit_test(test_watch_refreshes_in_place_until_killed),
+		cmocka_unit_test(test_watch_json_prints_one_document_per_line),
+		cmocka_unit_test(test_inspector_never_writes_the_segment),
 	};
 	if (access(test_bin("alluse-shm"), X_OK) != 0) {
 		printf("skipped: %s not built (make %s)\n", test_bin("alluse-shm"),

@@ -14,17 +14,46 @@
 static void test_bs_prints_hulls_textbook_call_and_put(void **state)
 {
 	(void)state;
-	const char *call[] = {test_bin("alluse-rules"), "bs", "--spot", "42", "--strike", "40",
-			      "--rate", "0.10", "--div", "0", "--vol", "0.20", "--years", "0.5",
-			      "--right", "C", NULL};
+	const char *call[] = {test_bin("alluse-rules"),
+			      "bs",
+			      "--spot",
+			      "42",
+			      "--strike",
+			      "40",
+			      "--rate",
+			      "0.10",
+			      "--div",
+			      "0",
+			      "--vol",
+			      "0.20",
+			      "--years",
+			      "0.5",
+			      "--right",
+			      "C",
+			      NULL};
 	struct run_result r;
 	assert_int_equal(run_capture(call, 5000, &r), 0);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "price      4.7594")); /* Hull: 4.76 */
 	run_result_free(&r);
-	const char *put[] = {test_bin("alluse-rules"), "bs", "--spot", "42", "--strike", "40",
-			     "--rate", "0.10", "--div", "0", "--vol", "0.20", "--years", "0.5",
-			     "--right", "put", "--json", NULL};
+	const char *put[] = {test_bin("alluse-rules"),
+			     "bs",
+			     "--spot",
+			     "42",
+			     "--strike",
+			     "40",
+			     "--rate",
+			     "0.10",
+			     "--div",
+			     "0",
+			     "--vol",
+			     "0.20",
+			     "--years",
+			     "0.5",
+			     "--right",
+			     "put",
+			     "--json",
+			     NULL};
 	assert_int_equal(run_capture(put, 5000, &r), 0);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "\"right\":\"P\",\"price\":0.8085")); /* Hull: 0.81 */
@@ -45,9 +74,23 @@ static void test_bs_names_a_missing_or_bad_argument(void **state)
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "--spot 'abc' is not a number"));
 	run_result_free(&r);
-	const char *neg[] = {test_bin("alluse-rules"), "bs", "--spot", "-1", "--strike", "40",
-			     "--rate", "0.1", "--div", "0", "--vol", "0.2", "--years", "1",
-			     "--right", "C", NULL};
+	const char *neg[] = {test_bin("alluse-rules"),
+			     "bs",
+			     "--spot",
+			     "-1",
+			     "--strike",
+			     "40",
+			     "--rate",
+			     "0.1",
+			     "--div",
+			     "0",
+			     "--vol",
+			     "0.2",
+			     "--years",
+			     "1",
+			     "--right",
+			     "C",
+			     NULL};
 	assert_int_equal(run_capture(neg, 5000, &r), 0);
 	assert_int_equal(r.status, 1);
 	assert_true(r.err_len > 0);

@@ -31,7 +31,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: alluse-ctl [-n INSTANCE] status [--json]\n"
-		   "       alluse-ctl [-n INSTANCE] safe|maintenance|audit|resume|emergency [--confirm]\n"
+		   "       alluse-ctl [-n INSTANCE] safe|maintenance|audit|resume|emergency "
+		   "[--confirm]\n"
 		   "       alluse-ctl [-n INSTANCE] reset --confirm\n"
 		   "INSTANCE defaults to $ALLUSE_INSTANCE, else \"dev\".\n");
 }
@@ -62,7 +63,8 @@ static int status(struct shm_segment *s, int json)
 	uint64_t now = rt_clock_now_ns();
 	int alive = hb && now - hb < 2000000000ull;
 	if (json)
-		printf("{\"instance\":\"%s\",\"state\":\"%s\",\"state_number\":%u,\"level3_latch\":%s,"
+		printf("{\"instance\":\"%s\",\"state\":\"%s\",\"state_number\":%u,\"level3_latch\":"
+		       "%s,"
 		       "\"rules_alive\":%s,\"commands\":%llu,\"transitions\":%llu}\n",
 		       s->hdr->instance, shm_state_name(state), state,
 		       value(s, "level3.latch") ? "true" : "false", alive ? "true" : "false",
@@ -72,8 +74,9 @@ static int status(struct shm_segment *s, int json)
 		printf("instance      %s\nstate         %s\nlevel-3 latch %s\nrules process %s\n"
 		       "commands      %llu\ntransitions   %llu\n",
 		       s->hdr->instance, shm_state_name(state),
-		       value(s, "level3.latch") ? "set (leaving SAFE needs: alluse-ctl reset --confirm)" :
-						  "clear",
+		       value(s, "level3.latch")
+			       ? "set (leaving SAFE needs: alluse-ctl reset --confirm)"
+			       : "clear",
 		       alive ? "alive" : "not answering (no heartbeat in 2 s)",
 		       (unsigned long long)value(s, "ctl.commands"),
 		       (unsigned long long)value(s, "state.transitions"));
@@ -100,7 +103,8 @@ int main(int argc, char **argv)
 		} else if (!cmd && argv[i][0] != '-')
 			cmd = argv[i];
 		else {
-			fprintf(stderr, "alluse-ctl: unknown or incomplete argument '%s'\n", argv[i]);
+			fprintf(stderr, "alluse-ctl: unknown or incomplete argument '%s'\n",
+				argv[i]);
 			usage(stderr);
 			return 2;
 		}
@@ -108,9 +112,12 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		uint32_t op;
-	} ops[] = {{"safe", SHM_CTL_SAFE},	 {"reset", SHM_CTL_RESET},
-		   {"maintenance", SHM_CTL_MAINTENANCE}, {"audit", SHM_CTL_AUDIT},
-		   {"resume", SHM_CTL_RESUME},	 {"emergency", SHM_CTL_EMERGENCY}};
+	} ops[] = {{"safe", SHM_CTL_SAFE},
+		   {"reset", SHM_CTL_RESET},
+		   {"maintenance", SHM_CTL_MAINTENANCE},
+		   {"audit", SHM_CTL_AUDIT},
+		   {"resume", SHM_CTL_RESUME},
+		   {"emergency", SHM_CTL_EMERGENCY}};
 	uint32_t op = 0;
 	if (!cmd) {
 		usage(stderr);
@@ -125,8 +132,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (op == SHM_CTL_RESET && !confirm) {
-		fprintf(stderr, "alluse-ctl: reset leaves a level-3 SAFE: repeat with --confirm once the "
-				"position is handled\n");
+		fprintf(stderr,
+			"alluse-ctl: reset leaves a level-3 SAFE: repeat with --confirm once the "
+			"position is handled\n");
 		return 2;
 	}
 	struct shm_segment s;
@@ -143,7 +151,9 @@ int main(int argc, char **argv)
 	const struct shm_dir_entry *ce = shm_segment_find(&s, SHM_KIND_RING, SHM_ROLE_CTL, 0);
 	uint64_t *last = counter(&s, "ctl.last_seq");
 	if (!ce || !last) {
-		fprintf(stderr, "alluse-ctl: instance '%s' has no rules process answering commands\n", inst);
+		fprintf(stderr,
+			"alluse-ctl: instance '%s' has no rules process answering commands\n",
+			inst);
 		return 1;
 	}
 	/* one producer at a time on the ctl ring */
@@ -167,14 +177,16 @@ int main(int argc, char **argv)
 	const char *user = pw ? pw->pw_name : getenv("USER");
 	snprintf(c.user, sizeof(c.user), "%s", user ? user : "?");
 	if (shm_ring_push_spsc(&r, &c) != 0) {
-		fprintf(stderr, "alluse-ctl: the command ring is full: is the rules process running?\n");
+		fprintf(stderr,
+			"alluse-ctl: the command ring is full: is the rules process running?\n");
 		return 1;
 	}
 	uint64_t deadline = rt_clock_now_ns() + 3000000000ull;
 	while (__atomic_load_n(last, __ATOMIC_ACQUIRE) != c.seq) {
 		if (rt_clock_now_ns() > deadline) {
-			fprintf(stderr, "alluse-ctl: no answer from the rules process in 3 s (the command "
-					"stays queued)\n");
+			fprintf(stderr,
+				"alluse-ctl: no answer from the rules process in 3 s (the command "
+				"stays queued)\n");
 			return 1;
 		}
 		rt_clock_sleep_ns(2000000);
@@ -184,8 +196,9 @@ int main(int argc, char **argv)
 	uint64_t result = value(&s, "ctl.last_result");
 	uint32_t state = rt_load_acq_u32(&s.hdr->system_state);
 	if (result) {
-		fprintf(stderr, "alluse-ctl: %s refused (%s); the system stays %s — see the rules log "
-				"for the reason%s\n",
+		fprintf(stderr,
+			"alluse-ctl: %s refused (%s); the system stays %s — see the rules log "
+			"for the reason%s\n",
 			cmd, strerror((int)result), shm_state_name(state),
 			value(&s, "level3.latch") ? "; a level-3 latch needs --confirm" : "");
 		return 1;

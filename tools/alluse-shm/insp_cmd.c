@@ -46,7 +46,7 @@ static const struct shm_dir_entry *first_of_kind(const struct insp_ctx *c, uint3
 
 /* {"command":..,"path":..,"instance":..,"now_wall_ns":.., then the view's members */
 static void doc_begin(const struct insp_ctx *c, struct insp_json *j, struct insp_buf *out,
-                      const char *command)
+		      const char *command)
 {
 	char inst[SHM_INSTANCE_MAX];
 	insp_copy_str(inst, sizeof(inst), c->seg->hdr->instance, SHM_INSTANCE_MAX);
@@ -110,13 +110,13 @@ static void render_info(const struct insp_ctx *c, struct insp_buf *out)
 	}
 
 	uint64_t age_created =
-	        c->now_wall_ns > h->created_wall_ns ? c->now_wall_ns - h->created_wall_ns : 0;
+		c->now_wall_ns > h->created_wall_ns ? c->now_wall_ns - h->created_wall_ns : 0;
 	insp_fmt_duration(dur, age_created);
 	insp_buf_printf(out, "instance        %s\n", inst);
 	insp_buf_printf(out, "path            %s\n", c->seg->path);
 	insp_buf_printf(out, "layout version  %u\n", h->layout_version);
 	insp_buf_printf(out, "size            %" PRIu64 " bytes (%.1f MiB)\n", h->total_size,
-	                (double)h->total_size / (1024.0 * 1024.0));
+			(double)h->total_size / (1024.0 * 1024.0));
 	insp_buf_printf(out, "creator pid     %u (%s)\n", h->creator_pid, alive ? "alive" : "gone");
 	insp_buf_printf(out, "created         %s (%s ago)\n", created, dur);
 	char names[32] = "";
@@ -132,8 +132,8 @@ static void render_info(const struct insp_ctx *c, struct insp_buf *out)
 		insp_buf_puts(out, "heartbeat       never\n");
 	} else if (!hb_known) {
 		insp_buf_printf(out,
-		                "heartbeat       %" PRIu64 " ns (monotonic, from another boot?)\n",
-		                hb);
+				"heartbeat       %" PRIu64 " ns (monotonic, from another boot?)\n",
+				hb);
 	} else {
 		insp_fmt_duration(dur, hb_age);
 		insp_buf_printf(out, "heartbeat       %s ago\n", dur);
@@ -144,9 +144,9 @@ static void render_info(const struct insp_ctx *c, struct insp_buf *out)
 /* ---- regions -------------------------------------------------------------------- */
 
 static const struct insp_col REGION_COLS[] = {
-        RCOL("#", "n"),       LCOL("NAME", "name"),   LCOL("KIND", "kind"),
-        LCOL("ROLE", "role"), RCOL("INDEX", "index"), RCOL("OFFSET", "offset"),
-        RCOL("SIZE", "size"),
+	RCOL("#", "n"),       LCOL("NAME", "name"),   LCOL("KIND", "kind"),
+	LCOL("ROLE", "role"), RCOL("INDEX", "index"), RCOL("OFFSET", "offset"),
+	RCOL("SIZE", "size"),
 };
 
 static void render_regions(const struct insp_ctx *c, struct insp_buf *out)
@@ -182,10 +182,10 @@ static void render_regions(const struct insp_ctx *c, struct insp_buf *out)
 /* ---- rings ---------------------------------------------------------------------- */
 
 static const struct insp_col RING_COLS[] = {
-        LCOL("NAME", "name"),         LCOL("ROLE", "role"),        RCOL("INDEX", "index"),
-        RCOL("CAPACITY", "capacity"), RCOL("PUSHED", "write_pos"), RCOL("POPPED", "read_pos"),
-        RCOL("DEPTH", "depth"),       RCOL("FULL", "full_count"),  RCOL("HIGH", "high_water"),
-        RCOL("BATCHES", "batches"),
+	LCOL("NAME", "name"),         LCOL("ROLE", "role"),        RCOL("INDEX", "index"),
+	RCOL("CAPACITY", "capacity"), RCOL("PUSHED", "write_pos"), RCOL("POPPED", "read_pos"),
+	RCOL("DEPTH", "depth"),       RCOL("FULL", "full_count"),  RCOL("HIGH", "high_water"),
+	RCOL("BATCHES", "batches"),
 };
 
 static void render_rings(const struct insp_ctx *c, struct insp_buf *out)
@@ -247,10 +247,10 @@ static int attach_instr(const struct insp_ctx *c, struct shm_instr_dir *d)
 }
 
 static const struct insp_col INSTR_COLS[] = {
-        RCOL("ID", "id"),         LCOL("SYMBOL", "symbol"),
-        LCOL("KIND", "kind"),     LCOL("UNDERLYING", "underlying"),
-        LCOL("EXPIRY", "expiry"), LCOL("RIGHT", "right"),
-        RCOL("STRIKE", "strike"),
+	RCOL("ID", "id"),         LCOL("SYMBOL", "symbol"),
+	LCOL("KIND", "kind"),     LCOL("UNDERLYING", "underlying"),
+	LCOL("EXPIRY", "expiry"), LCOL("RIGHT", "right"),
+	RCOL("STRIKE", "strike"),
 };
 
 static void render_instruments(const struct insp_ctx *c, struct insp_buf *out)
@@ -273,7 +273,7 @@ static void render_instruments(const struct insp_ctx *c, struct insp_buf *out)
 		insp_cell_str(&t, s);
 		if (in->expiry) {
 			snprintf(s, sizeof(s), "%04u-%02u-%02u", in->expiry / 10000 % 10000,
-			         in->expiry / 100 % 100, in->expiry % 100);
+				 in->expiry / 100 % 100, in->expiry % 100);
 			insp_cell_str(&t, s);
 		} else {
 			insp_cell_null(&t);
@@ -311,10 +311,10 @@ static void render_instruments(const struct insp_ctx *c, struct insp_buf *out)
 /* ---- board ---------------------------------------------------------------------- */
 
 static const struct insp_col BOARD_COLS[] = {
-        RCOL("ID", "id"),           LCOL("SYMBOL", "symbol"),     RCOL("BID", "bid"),
-        RCOL("ASK", "ask"),         RCOL("LAST", "last"),         RCOL("BID_SZ", "bid_size"),
-        RCOL("ASK_SZ", "ask_size"), RCOL("LAST_SZ", "last_size"), RCOL("QSEQ", "quote_seq"),
-        RCOL("AGE", "age_ns"),      JCOL("BUSY", "busy"),
+	RCOL("ID", "id"),           LCOL("SYMBOL", "symbol"),     RCOL("BID", "bid"),
+	RCOL("ASK", "ask"),         RCOL("LAST", "last"),         RCOL("BID_SZ", "bid_size"),
+	RCOL("ASK_SZ", "ask_size"), RCOL("LAST_SZ", "last_size"), RCOL("QSEQ", "quote_seq"),
+	RCOL("AGE", "age_ns"),      JCOL("BUSY", "busy"),
 };
 
 static void render_board(const struct insp_ctx *c, struct insp_buf *out)
@@ -360,7 +360,7 @@ static void render_board(const struct insp_ctx *c, struct insp_buf *out)
 			if (q.write_ts_ns != 0 && q.write_ts_ns <= c->now_ns) {
 				insp_fmt_duration(age, c->now_ns - q.write_ts_ns);
 				snprintf(age_js, sizeof(age_js), "%" PRIu64,
-				         c->now_ns - q.write_ts_ns);
+					 c->now_ns - q.write_ts_ns);
 				insp_cell(&t, age, age_js);
 			} else {
 				insp_cell_null(&t); /* never stamped, or a copy from another boot */
@@ -387,8 +387,8 @@ static void render_board(const struct insp_ctx *c, struct insp_buf *out)
 	} else {
 		insp_table_print(&t, out, 0);
 		insp_buf_printf(out,
-		                "%u of %u slots written, %u busy, %" PRIu64 " seqlock retries\n",
-		                written + busy, capacity, busy, retries);
+				"%u of %u slots written, %u busy, %" PRIu64 " seqlock retries\n",
+				written + busy, capacity, busy, retries);
 	}
 	out->oom |= t.oom;
 	insp_table_fini(&t);
@@ -397,9 +397,9 @@ static void render_board(const struct insp_ctx *c, struct insp_buf *out)
 /* ---- counters ------------------------------------------------------------------- */
 
 static const struct insp_col COUNTER_COLS[] = {
-        LCOL("OWNER", "owner"),
-        LCOL("LABEL", "label"),
-        RCOL("VALUE", "value"),
+	LCOL("OWNER", "owner"),
+	LCOL("LABEL", "label"),
+	RCOL("VALUE", "value"),
 };
 
 static void render_counters(const struct insp_ctx *c, struct insp_buf *out)
@@ -439,10 +439,10 @@ static void render_counters(const struct insp_ctx *c, struct insp_buf *out)
 /* ---- hist ----------------------------------------------------------------------- */
 
 static const struct insp_col HIST_COLS[] = {
-        LCOL("OWNER", "owner"), LCOL("LABEL", "label"), RCOL("COUNT", "count"),
-        RCOL("MIN", "min"),     RCOL("P50", "p50"),     RCOL("P90", "p90"),
-        RCOL("P99", "p99"),     RCOL("P99.9", "p999"),  RCOL("P99.99", "p9999"),
-        RCOL("MAX", "max"),     RCOL("MEAN", "mean"),
+	LCOL("OWNER", "owner"), LCOL("LABEL", "label"), RCOL("COUNT", "count"),
+	RCOL("MIN", "min"),     RCOL("P50", "p50"),     RCOL("P90", "p90"),
+	RCOL("P99", "p99"),     RCOL("P99.9", "p999"),  RCOL("P99.99", "p9999"),
+	RCOL("MAX", "max"),     RCOL("MEAN", "mean"),
 };
 
 static void render_hist(const struct insp_ctx *c, struct insp_buf *out)
@@ -478,10 +478,10 @@ static void render_hist(const struct insp_ctx *c, struct insp_buf *out)
 				for (int m = 0; m < 8; m++)
 					insp_cell_null(&t);
 				insp_buf_printf(&notes,
-				                "%s/%s: bucket layout %u/%u bits, this build reads "
-				                "%u/%u: not summarized",
-				                e->name, label, snap->sub_bits, snap->range_bits,
-				                RT_HIST_SUB_BITS, RT_HIST_RANGE_BITS);
+						"%s/%s: bucket layout %u/%u bits, this build reads "
+						"%u/%u: not summarized",
+						e->name, label, snap->sub_bits, snap->range_bits,
+						RT_HIST_SUB_BITS, RT_HIST_RANGE_BITS);
 				insp_buf_puts(&notes, "\n");
 				continue;
 			}
@@ -529,12 +529,22 @@ static void render_hist(const struct insp_ctx *c, struct insp_buf *out)
 /* ---- positions ------------------------------------------------------------------ */
 
 static const struct insp_col POS_COLS[] = {
-        RCOL("WORKER", "worker"),  RCOL("ID", "pos_id"),      LCOL("ACCOUNT", "account"),
-        LCOL("UNDERLYING", "underlying"), LCOL("RIGHT", "right"), RCOL("STRIKE", "strike"),
-        LCOL("EXPIRY", "expiry"),  RCOL("QTY", "contracts"),  RCOL("LEVEL", "level"),
-        RCOL("PRICE", "last_price"), RCOL("ATR", "atr"),      RCOL("L1", "thr1"),
-        RCOL("L2", "thr2"),        RCOL("L3", "thr3"),        RCOL("NEXT_EVAL", "next_eval_in_ns"),
-        JCOL("EVALS", "evals"),
+	RCOL("WORKER", "worker"),
+	RCOL("ID", "pos_id"),
+	LCOL("ACCOUNT", "account"),
+	LCOL("UNDERLYING", "underlying"),
+	LCOL("RIGHT", "right"),
+	RCOL("STRIKE", "strike"),
+	LCOL("EXPIRY", "expiry"),
+	RCOL("QTY", "contracts"),
+	RCOL("LEVEL", "level"),
+	RCOL("PRICE", "last_price"),
+	RCOL("ATR", "atr"),
+	RCOL("L1", "thr1"),
+	RCOL("L2", "thr2"),
+	RCOL("L3", "thr3"),
+	RCOL("NEXT_EVAL", "next_eval_in_ns"),
+	JCOL("EVALS", "evals"),
 };
 
 static void render_positions(const struct insp_ctx *c, struct insp_buf *out)
@@ -575,7 +585,7 @@ static void render_positions(const struct insp_ctx *c, struct insp_buf *out)
 			insp_cell_str(&t, s);
 			insp_cell_price(&t, p.strike);
 			snprintf(s, sizeof(s), "%04u-%02u-%02u", p.expiry / 10000 % 10000,
-			         p.expiry / 100 % 100, p.expiry % 100);
+				 p.expiry / 100 % 100, p.expiry % 100);
 			insp_cell_str(&t, s);
 			insp_cell_u64(&t, p.contracts);
 			insp_cell_u64(&t, p.level);
@@ -613,8 +623,8 @@ static void render_positions(const struct insp_ctx *c, struct insp_buf *out)
 		insp_buf_puts(out, "\n");
 	} else {
 		insp_table_print(&t, out, 0);
-		insp_buf_printf(out, "%u positions: %u at level 0, %u at 1, %u at 2, %u at 3\n", active,
-		                by_level[0], by_level[1], by_level[2], by_level[3]);
+		insp_buf_printf(out, "%u positions: %u at level 0, %u at 1, %u at 2, %u at 3\n",
+				active, by_level[0], by_level[1], by_level[2], by_level[3]);
 	}
 	out->oom |= t.oom;
 	insp_table_fini(&t);
@@ -623,9 +633,9 @@ static void render_positions(const struct insp_ctx *c, struct insp_buf *out)
 /* ---- dispatch ------------------------------------------------------------------- */
 
 static const struct insp_cmd CMDS[] = {
-        {"info", render_info},   {"regions", render_regions},         {"rings", render_rings},
-        {"board", render_board}, {"instruments", render_instruments}, {"counters", render_counters},
-        {"hist", render_hist},   {"positions", render_positions},
+	{"info", render_info},   {"regions", render_regions},         {"rings", render_rings},
+	{"board", render_board}, {"instruments", render_instruments}, {"counters", render_counters},
+	{"hist", render_hist},   {"positions", render_positions},
 };
 
 const struct insp_cmd *insp_cmd_find(const char *name)

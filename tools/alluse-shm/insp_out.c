@@ -330,7 +330,7 @@ static void pad(struct insp_buf *b, size_t n)
 }
 
 static void print_row(struct insp_buf *b, const struct insp_table *t, const size_t *w,
-                      const char *const *texts, unsigned indent)
+		      const char *const *texts, unsigned indent)
 {
 	unsigned last = 0;
 	for (unsigned c = 0; c < t->ncols; c++)
@@ -429,10 +429,10 @@ void insp_fmt_duration(char out[INSP_FMT_MAX], uint64_t ns)
 		snprintf(out, INSP_FMT_MAX, "%.2f s", (double)ns / 1e9);
 	else if (ns < 3600000000000u)
 		snprintf(out, INSP_FMT_MAX, "%" PRIu64 "m%02" PRIu64 "s", ns / 60000000000u,
-		         ns / 1000000000u % 60);
+			 ns / 1000000000u % 60);
 	else
 		snprintf(out, INSP_FMT_MAX, "%" PRIu64 "h%02" PRIu64 "m", ns / 3600000000000u,
-		         ns / 60000000000u % 60);
+			 ns / 60000000000u % 60);
 }
 
 void insp_fmt_utc(char out[INSP_FMT_MAX], uint64_t wall_ns)

@@ -26,7 +26,7 @@ struct insp_buf {
 void insp_buf_put(struct insp_buf *b, const char *s, size_t n);
 void insp_buf_puts(struct insp_buf *b, const char *s);
 void insp_buf_printf(struct insp_buf *b, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 /* A JSON string literal of s, quoted and escaped. Control characters and bytes
  * >= 0x80 are written as \u00XX, so the document is ASCII and always valid. */
 void insp_buf_json_str(struct insp_buf *b, const char *s);
@@ -91,7 +91,8 @@ size_t insp_table_rows(const struct insp_table *t);
 void insp_cell(struct insp_table *t, const char *text, const char *json);
 void insp_cell_str(struct insp_table *t, const char *s); /* text s, JSON "s" */
 void insp_cell_u64(struct insp_table *t, uint64_t v);
-void insp_cell_price(struct insp_table *t, int64_t p); /* "612.84" for both; INT64_MIN (absent): null */
+void insp_cell_price(struct insp_table *t,
+		     int64_t p); /* "612.84" for both; INT64_MIN (absent): null */
 void insp_cell_null(struct insp_table *t); /* "-" / null */
 
 /* Aligned columns separated by two spaces, a header line first, `indent` spaces

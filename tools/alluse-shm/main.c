@@ -48,43 +48,43 @@ struct opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: " PROG " [-n INSTANCE | -f PATH] COMMAND [--json] [--watch SECS]\n"
-	        "       " PROG " [-n INSTANCE | -f PATH] remove [--force] [--json]\n"
-	        "\n"
-	        "Read-only inspector of an alluse shared-memory segment\n"
-	        "(/dev/shm/alluse.INSTANCE; INSTANCE defaults to $ALLUSE_INSTANCE, else \"dev\").\n"
-	        "\n"
-	        "commands:\n"
-	        "  info         header: instance, version, size, owner pid, created, state, "
-	        "heartbeat\n"
-	        "  regions      the region directory: name, kind, role, index, offset, size\n"
-	        "  rings        every ring: capacity, pushed, popped, depth, full, high water, "
-	        "batches\n"
-	        "  board        latest quote of every written board slot (seqlock reads)\n"
-	        "  instruments  the instrument directory: id, symbol, kind, underlying, expiry, "
-	        "strike\n"
-	        "  counters     every owner's counters: owner, label, value\n"
-	        "  hist         every owner's latency histograms: count and percentiles in ns\n"
-	        "  positions    every worker's short options: level, price, ATR, trips, next "
-	        "evaluation\n"
-	        "  remove       delete a segment left behind by a dead owner (refused while it "
-	        "lives;\n"
-	        "               a file that is not an alluse segment needs --force)\n"
-	        "\n"
-	        "options:\n"
-	        "  -n, --instance INSTANCE  inspect /dev/shm/alluse.INSTANCE\n"
-	        "  -f, --file PATH          inspect any file holding a segment (post-mortem "
-	        "copies)\n"
-	        "  --json                   one JSON document (one line) instead of tables\n"
-	        "  --watch SECS             refresh every SECS seconds (%.2g..%g, decimals "
-	        "allowed)\n"
-	        "                           until Ctrl-C; with --json, one document per line\n"
-	        "  --force                  remove: also remove a file that is not an alluse "
-	        "segment\n"
-	        "  -h, --help               this text\n"
-	        "\n"
-	        "exit status: 0 ok, 1 segment missing/invalid or removal refused, 2 bad usage\n",
-	        WATCH_MIN_S, WATCH_MAX_S);
+		"usage: " PROG " [-n INSTANCE | -f PATH] COMMAND [--json] [--watch SECS]\n"
+		"       " PROG " [-n INSTANCE | -f PATH] remove [--force] [--json]\n"
+		"\n"
+		"Read-only inspector of an alluse shared-memory segment\n"
+		"(/dev/shm/alluse.INSTANCE; INSTANCE defaults to $ALLUSE_INSTANCE, else \"dev\").\n"
+		"\n"
+		"commands:\n"
+		"  info         header: instance, version, size, owner pid, created, state, "
+		"heartbeat\n"
+		"  regions      the region directory: name, kind, role, index, offset, size\n"
+		"  rings        every ring: capacity, pushed, popped, depth, full, high water, "
+		"batches\n"
+		"  board        latest quote of every written board slot (seqlock reads)\n"
+		"  instruments  the instrument directory: id, symbol, kind, underlying, expiry, "
+		"strike\n"
+		"  counters     every owner's counters: owner, label, value\n"
+		"  hist         every owner's latency histograms: count and percentiles in ns\n"
+		"  positions    every worker's short options: level, price, ATR, trips, next "
+		"evaluation\n"
+		"  remove       delete a segment left behind by a dead owner (refused while it "
+		"lives;\n"
+		"               a file that is not an alluse segment needs --force)\n"
+		"\n"
+		"options:\n"
+		"  -n, --instance INSTANCE  inspect /dev/shm/alluse.INSTANCE\n"
+		"  -f, --file PATH          inspect any file holding a segment (post-mortem "
+		"copies)\n"
+		"  --json                   one JSON document (one line) instead of tables\n"
+		"  --watch SECS             refresh every SECS seconds (%.2g..%g, decimals "
+		"allowed)\n"
+		"                           until Ctrl-C; with --json, one document per line\n"
+		"  --force                  remove: also remove a file that is not an alluse "
+		"segment\n"
+		"  -h, --help               this text\n"
+		"\n"
+		"exit status: 0 ok, 1 segment missing/invalid or removal refused, 2 bad usage\n",
+		WATCH_MIN_S, WATCH_MAX_S);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -98,7 +98,7 @@ static int usage_error(const char *fmt, const char *arg)
 
 /* "--name VALUE" or "--name=VALUE" (long), "-n VALUE" or "-nVALUE" (short). */
 static const char *opt_value(int argc, char **argv, int *i, const char *shrt, const char *lng,
-                             int *matched)
+			     int *matched)
 {
 	const char *a = argv[*i];
 	size_t ll = strlen(lng);
@@ -175,7 +175,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->watch_arg && parse_watch(o->watch_arg, &o->watch_ns))
 		return usage_error("--watch: '%s' is not a number of seconds in 0.01..86400",
-		                   o->watch_arg);
+				   o->watch_arg);
 	if (o->path && o->instance)
 		return usage_error("%s", "-n and -f are exclusive: name an instance or a file");
 	if (!o->path) {
@@ -218,19 +218,19 @@ static int attach(const struct opts *o, struct shm_segment *seg, struct rt_err *
 	int rc = shm_segment_attach_readonly(seg, o->instance, READY_WAIT_MS, err);
 	if (rc == -ENOENT)
 		rt_err_set(err, rc,
-		           "no segment for instance '%s': /dev/shm/alluse.%s does not exist "
-		           "(is it running? start it with 'alluse run -n %s')",
-		           o->instance, o->instance, o->instance);
+			   "no segment for instance '%s': /dev/shm/alluse.%s does not exist "
+			   "(is it running? start it with 'alluse run -n %s')",
+			   o->instance, o->instance, o->instance);
 	return rc;
 }
 
 static void render(const struct opts *o, const struct shm_segment *seg, struct insp_buf *out)
 {
 	struct insp_ctx c = {
-	        .seg = seg,
-	        .json = o->json,
-	        .now_ns = rt_clock_now_ns(),
-	        .now_wall_ns = rt_clock_wall_ns(),
+		.seg = seg,
+		.json = o->json,
+		.now_ns = rt_clock_now_ns(),
+		.now_wall_ns = rt_clock_wall_ns(),
 	};
 	o->view->render(&c, out);
 }
@@ -295,9 +295,9 @@ static int run_watch(const struct opts *o)
 		if (!o->json) {
 			insp_fmt_utc(when, rt_clock_wall_ns());
 			insp_buf_printf(&out,
-			                CLEAR_SCREEN PROG
-			                " %s  %s  every %s s  %s  (Ctrl-C to stop)\n\n",
-			                o->command, o->shown_path, o->watch_arg, when);
+					CLEAR_SCREEN PROG
+					" %s  %s  every %s s  %s  (Ctrl-C to stop)\n\n",
+					o->command, o->shown_path, o->watch_arg, when);
 		}
 		if (arc == 0) {
 			render(o, &seg, &out);
@@ -312,7 +312,7 @@ static int run_watch(const struct opts *o)
 			insp_buf_puts(&out, "\n");
 		} else {
 			insp_buf_printf(&out, PROG ": %s\n(retrying every %s s)\n", err.msg,
-			                o->watch_arg);
+					o->watch_arg);
 		}
 		if (out.oom) {
 			fprintf(stderr, PROG ": out of memory while rendering '%s'\n", o->command);
@@ -374,31 +374,31 @@ static int do_remove(const struct opts *o)
 	memset(&h, 0, sizeof(h));
 	ssize_t got = pread(fd, &h, sizeof(h), 0);
 	int owner_known =
-	        got >= (ssize_t)offsetof(struct shm_header, dir_offset) && h.magic == SHM_MAGIC;
+		got >= (ssize_t)offsetof(struct shm_header, dir_offset) && h.magic == SHM_MAGIC;
 	char reason[RT_ERR_MSG_MAX];
 	validation_reason(fd, size, reason, sizeof(reason));
 	close(fd);
 
 	if (owner_known && shm_owner_alive(h.creator_pid, h.creator_start_ticks)) {
 		fprintf(stderr,
-		        PROG ": %s: owner pid %u is alive; refusing to remove a segment in use "
-		             "(stop the instance first)\n",
-		        path, h.creator_pid);
+			PROG ": %s: owner pid %u is alive; refusing to remove a segment in use "
+			     "(stop the instance first)\n",
+			path, h.creator_pid);
 		return EXIT_SEGMENT;
 	}
 	if (!owner_known && !o->force) {
 		fprintf(stderr,
-		        PROG ": %s: %s; its owner cannot be read, so it is not removed "
-		             "(use 'remove --force' if nothing uses it)\n",
-		        path, reason[0] ? reason : "not an alluse segment");
+			PROG ": %s: %s; its owner cannot be read, so it is not removed "
+			     "(use 'remove --force' if nothing uses it)\n",
+			path, reason[0] ? reason : "not an alluse segment");
 		return EXIT_SEGMENT;
 	}
 
 	struct rt_err err = {0};
 	int rc = o->path ? (unlink(path) ? rt_err_set(&err, -errno, "remove %s: %s", path,
-	                                              strerror(errno))
-	                                 : 0)
-	                 : shm_segment_unlink(o->instance, &err);
+						      strerror(errno))
+					 : 0)
+			 : shm_segment_unlink(o->instance, &err);
 	if (rc) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		return EXIT_SEGMENT;

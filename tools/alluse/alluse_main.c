@@ -88,7 +88,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "config") && argc >= 3) {
 		int check = !strcmp(argv[2], "check");
 		if (!check && strcmp(argv[2], "show")) {
-			fprintf(stderr, "alluse: unknown config command '%s' (show, check)\n", argv[2]);
+			fprintf(stderr, "alluse: unknown config command '%s' (show, check)\n",
+				argv[2]);
 			return 2;
 		}
 		if (parse(argc, argv, 3, &a))

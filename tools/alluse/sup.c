@@ -44,10 +44,11 @@ static int mkdirs(const char *path, struct rt_err *err)
 			*p = '\0';
 			struct stat st;
 			if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-				return rt_err_set(err, -errno, "audit journal directory %s: %s", buf,
-						  strerror(errno));
+				return rt_err_set(err, -errno, "audit journal directory %s: %s",
+						  buf, strerror(errno));
 			if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
-				return rt_err_set(err, -ENOTDIR, "audit journal directory %s: not a directory",
+				return rt_err_set(err, -ENOTDIR,
+						  "audit journal directory %s: not a directory",
 						  buf);
 			if (c == '\0')
 				return 0;
@@ -65,7 +66,7 @@ static int plan_children(const struct rt_config *cfg, const char *config_path, c
 	*n = 0;
 	if (cfg->feeder.source != RT_FEED_NONE) {
 		snprintf(prog, sizeof(prog), "%s/alluse-feed", dir);
-		const char *argv[] = {prog, "-n", cfg->instance, config_path ? "-c" : NULL,
+		const char *argv[] = {prog,        "-n", cfg->instance, config_path ? "-c" : NULL,
 				      config_path, NULL};
 		int rc = rt_proc_init(&procs[(*n)++], "feeder", argv, 1, err);
 		if (rc)
@@ -81,17 +82,28 @@ static int plan_children(const struct rt_config *cfg, const char *config_path, c
 		char commit[16], rotate[16];
 		snprintf(commit, sizeof(commit), "%u", cfg->audit.commit_ms);
 		snprintf(rotate, sizeof(rotate), "%u", cfg->audit.rotate_mb);
-		const char *argv[] = {prog, "run", "-n", cfg->instance, "--journal", journal,
-				      "--commit-ms", commit, "--rotate-mb", rotate,
-				      cfg->audit.pg_dsn[0] ? "--pg" : NULL, cfg->audit.pg_dsn, NULL};
+		const char *argv[] = {prog,
+				      "run",
+				      "-n",
+				      cfg->instance,
+				      "--journal",
+				      journal,
+				      "--commit-ms",
+				      commit,
+				      "--rotate-mb",
+				      rotate,
+				      cfg->audit.pg_dsn[0] ? "--pg" : NULL,
+				      cfg->audit.pg_dsn,
+				      NULL};
 		int rc = rt_proc_init(&procs[(*n)++], "audit", argv, 1, err);
 		if (rc)
 			return rc;
 	}
 	snprintf(prog, sizeof(prog), "%s/alluse-rules", dir);
 	{
-		const char *argv[] = {prog, "run", "-n", cfg->instance, config_path ? "-c" : NULL,
-				      config_path, NULL};
+		const char *argv[] = {
+			prog,        "run", "-n", cfg->instance, config_path ? "-c" : NULL,
+			config_path, NULL};
 		int rc = rt_proc_init(&procs[(*n)++], "rules", argv, 1, err);
 		if (rc)
 			return rc;
@@ -101,8 +113,9 @@ static int plan_children(const struct rt_config *cfg, const char *config_path, c
 		char id[16], name[32];
 		snprintf(id, sizeof(id), "%u", i);
 		snprintf(name, sizeof(name), "worker.%u", i);
-		const char *argv[] = {prog, "--id", id, "-n", cfg->instance,
-				      config_path ? "-c" : NULL, config_path, NULL};
+		const char *argv[] = {prog,        "--id",        id,
+				      "-n",        cfg->instance, config_path ? "-c" : NULL,
+				      config_path, NULL};
 		int rc = rt_proc_init(&procs[(*n)++], name, argv, 1, err);
 		if (rc)
 			return rc;
@@ -119,8 +132,8 @@ int sup_run(const struct rt_config *cfg, const char *config_path, const char *ar
 	struct shm_segment seg;
 	int rc = shm_instance_create(&seg, cfg, takeover, &err);
 	if (rc) {
-		rt_log_error("cannot create the segment", "instance=%s reason=\"%s\"", cfg->instance,
-			     err.msg);
+		rt_log_error("cannot create the segment", "instance=%s reason=\"%s\"",
+			     cfg->instance, err.msg);
 		return rc;
 	}
 	rt_log_info("segment ready", "instance=%s path=%s bytes=%llu regions=%u instruments=%u",
@@ -128,7 +141,8 @@ int sup_run(const struct rt_config *cfg, const char *config_path, const char *ar
 		    cfg->ninstruments);
 
 	struct shm_counters cs;
-	shm_counters_attach(&cs, shm_segment_region(&seg, shm_segment_find_name(&seg, "supervisor")));
+	shm_counters_attach(&cs,
+			    shm_segment_region(&seg, shm_segment_find_name(&seg, "supervisor")));
 	uint64_t *c_restarts = shm_counters_get_or_add(&cs, "process.restarts");
 	uint64_t *c_uptime = shm_counters_get_or_add(&cs, "uptime.s");
 

@@ -41,16 +41,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CORE_ATR_PERIOD 5               /* RULES §3: ATR(5) */
+#define CORE_ATR_PERIOD 5 /* RULES §3: ATR(5) */
 #define CORE_ATR_PERIOD_MAX 1000
-#define CORE_ATR_PREV_MULT_BP 11000u    /* fallback 1: last valid ATR × 1.1 (basis points) */
-#define CORE_ATR_PRICE_PCT_BP 200u      /* fallback 2: 2 % of the current price (bp) */
-#define CORE_ATR_BP_MAX 1000000u        /* factors up to 100× */
+#define CORE_ATR_PREV_MULT_BP 11000u /* fallback 1: last valid ATR × 1.1 (basis points) */
+#define CORE_ATR_PRICE_PCT_BP 200u /* fallback 2: 2 % of the current price (bp) */
+#define CORE_ATR_BP_MAX 1000000u /* factors up to 100× */
 #define CORE_ATR_PRICE_MAX 1000000000000000ll /* $10 000 000 × 10^8: sums of 1000 fit */
 
 #define CORE_LEVEL_COUNT 3
-#define CORE_LEVEL_MULT_SCALE 100u      /* multipliers in hundredths of an ATR */
-#define CORE_LEVEL_MULT_MAX 100000u     /* 1000·ATR */
+#define CORE_LEVEL_MULT_SCALE 100u /* multipliers in hundredths of an ATR */
+#define CORE_LEVEL_MULT_MAX 100000u /* 1000·ATR */
 
 enum core_atr_status {
 	CORE_ATR_OK = 0,
@@ -63,19 +63,19 @@ struct core_atr_input {
 	const struct core_bar *bars; /* daily bars, oldest first, the last one the most recent
 					completed session (09:30 ET job: yesterday's) */
 	size_t count;
-	int64_t prev_atr;            /* last valid ATR (× 10^8) the caller kept, <= 0: none.
+	int64_t prev_atr; /* last valid ATR (× 10^8) the caller kept, <= 0: none.
 					Keep a result's atr only when its status is CORE_ATR_OK,
 					so fallbacks do not compound. */
-	int64_t price;               /* current price of the underlying (× 10^8), <= 0: none */
-	uint32_t period;             /* 0: CORE_ATR_PERIOD */
-	uint32_t prev_mult_bp;       /* 0: CORE_ATR_PREV_MULT_BP */
-	uint32_t price_pct_bp;       /* 0: CORE_ATR_PRICE_PCT_BP */
+	int64_t price; /* current price of the underlying (× 10^8), <= 0: none */
+	uint32_t period; /* 0: CORE_ATR_PERIOD */
+	uint32_t prev_mult_bp; /* 0: CORE_ATR_PREV_MULT_BP */
+	uint32_t price_pct_bp; /* 0: CORE_ATR_PRICE_PCT_BP */
 };
 
 struct core_atr_result {
 	enum core_atr_status status;
-	int64_t atr;     /* × 10^8; > 0 unless UNKNOWN, then 0 */
-	int32_t date;    /* OK: date of the newest bar used; otherwise 0 */
+	int64_t atr; /* × 10^8; > 0 unless UNKNOWN, then 0 */
+	int32_t date; /* OK: date of the newest bar used; otherwise 0 */
 	const char *why; /* OK: NULL; otherwise why ATR(n) was not valid (static text) */
 };
 
@@ -92,8 +92,8 @@ int core_atr_resolve(const struct core_atr_input *in, struct core_atr_result *ou
 
 struct core_atr_point {
 	int32_t date;
-	bool valid;  /* ATR available: at least `period` true ranges so far */
-	int64_t tr;  /* true range (× 10^8) */
+	bool valid; /* ATR available: at least `period` true ranges so far */
+	int64_t tr; /* true range (× 10^8) */
 	int64_t atr; /* ATR(period) ending at this bar (× 10^8), 0 when !valid */
 };
 

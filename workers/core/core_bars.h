@@ -32,11 +32,11 @@
 #include <stdint.h>
 
 struct core_bar {
-	int32_t date;   /* YYYYMMDD */
-	int64_t open;   /* price × 10^8 */
-	int64_t high;   /* price × 10^8, >= low */
-	int64_t low;    /* price × 10^8, > 0 */
-	int64_t close;  /* price × 10^8 */
+	int32_t date; /* YYYYMMDD */
+	int64_t open; /* price × 10^8 */
+	int64_t high; /* price × 10^8, >= low */
+	int64_t low; /* price × 10^8, > 0 */
+	int64_t close; /* price × 10^8 */
 	int64_t volume; /* shares, >= 0 */
 };
 

@@ -25,28 +25,28 @@
 enum core_right { CORE_RIGHT_CALL = 'C', CORE_RIGHT_PUT = 'P' };
 
 /* Implied-volatility search limits. */
-#define CORE_BS_IV_MAX 100.0     /* σ above 10 000 % is reported as -ERANGE */
-#define CORE_BS_IV_MAX_ITER 100  /* Newton + bisection steps, bisection alone needs ~50 */
-#define CORE_BS_IV_TOL 1e-12     /* absolute tolerance on σ */
+#define CORE_BS_IV_MAX 100.0 /* σ above 10 000 % is reported as -ERANGE */
+#define CORE_BS_IV_MAX_ITER 100 /* Newton + bisection steps, bisection alone needs ~50 */
+#define CORE_BS_IV_TOL 1e-12 /* absolute tolerance on σ */
 
 struct core_bs_input {
 	enum core_right right;
-	double spot;   /* S > 0 */
+	double spot; /* S > 0 */
 	double strike; /* K > 0 */
-	double t;      /* years to expiry, >= 0 (0 = expiring now: intrinsic value) */
-	double rate;   /* r, continuously compounded, per year (may be negative) */
-	double div;    /* q, continuous dividend yield, per year (may be negative) */
-	double vol;    /* σ >= 0 (0 = deterministic forward); core_bs_implied_vol: start guess */
+	double t; /* years to expiry, >= 0 (0 = expiring now: intrinsic value) */
+	double rate; /* r, continuously compounded, per year (may be negative) */
+	double div; /* q, continuous dividend yield, per year (may be negative) */
+	double vol; /* σ >= 0 (0 = deterministic forward); core_bs_implied_vol: start guess */
 };
 
 struct core_bs_greeks {
 	double price;
-	double delta;     /* ∂V/∂S: call in [0, e^{−qT}], put in [−e^{−qT}, 0] */
-	double gamma;     /* ∂²V/∂S² */
-	double vega;      /* ∂V/∂σ per 1.00 of σ (divide by 100 for one vol point) */
-	double theta;     /* −∂V/∂T per year: the value change as one year passes */
+	double delta; /* ∂V/∂S: call in [0, e^{−qT}], put in [−e^{−qT}, 0] */
+	double gamma; /* ∂²V/∂S² */
+	double vega; /* ∂V/∂σ per 1.00 of σ (divide by 100 for one vol point) */
+	double theta; /* −∂V/∂T per year: the value change as one year passes */
 	double theta_day; /* theta / 365: per calendar day */
-	double rho;       /* ∂V/∂r per 1.00 of r (divide by 100 for one percentage point) */
+	double rho; /* ∂V/∂r per 1.00 of r (divide by 100 for one percentage point) */
 };
 
 /*

@@ -36,12 +36,12 @@ enum core_calendar_weekday {
 
 /* New York wall-clock time of one instant. */
 struct core_calendar_local {
-	int32_t date;       /* YYYYMMDD, local */
+	int32_t date; /* YYYYMMDD, local */
 	int32_t sec_of_day; /* seconds since local midnight, 0..86399 (09:45:00 = 35100) */
-	int32_t nsec;       /* nanoseconds within the second, 0..999999999 */
+	int32_t nsec; /* nanoseconds within the second, 0..999999999 */
 	int32_t utc_offset; /* seconds east of UTC: −14400 (EDT) or −18000 (EST) */
-	bool dst;           /* EDT */
-	uint8_t weekday;    /* enum core_calendar_weekday of `date` */
+	bool dst; /* EDT */
+	uint8_t weekday; /* enum core_calendar_weekday of `date` */
 };
 
 /* Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil). No

@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 struct core_rng {
-	uint64_t s[4];    /* xoshiro256** state, never all zero */
-	double spare;     /* the polar method's second normal */
+	uint64_t s[4]; /* xoshiro256** state, never all zero */
+	double spare; /* the polar method's second normal */
 	bool have_spare;
 };
 

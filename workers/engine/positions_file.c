@@ -11,7 +11,7 @@
 
 #define HEADER "id,account,underlying,right,strike,expiry,contracts"
 
-static const char *const cols[7] = {"id",	  "account", "underlying", "right",
+static const char *const cols[7] = {"id",     "account", "underlying", "right",
 				    "strike", "expiry",  "contracts"};
 
 static int parse_uint(const char *s, uint64_t max, uint64_t *out)
@@ -151,7 +151,8 @@ int posfile_parse(const char *name, const char *text, size_t len, struct shm_pos
 		if (*s == '\0' || *s == '#' || strcmp(s, HEADER) == 0)
 			continue;
 		if (memchr(line, '\0', l))
-			return rt_err_set(err, -EBADMSG, "%s:%u: NUL byte in the line", name, lineno);
+			return rt_err_set(err, -EBADMSG, "%s:%u: NUL byte in the line", name,
+					  lineno);
 		struct shm_posctl c;
 		int col = -1;
 		const char *why = "";
@@ -167,16 +168,19 @@ int posfile_parse(const char *name, const char *text, size_t len, struct shm_pos
 			char *comma = strchr(fld, ',');
 			if (comma)
 				*comma = '\0';
-			return rt_err_set(err, -EBADMSG, "%s:%u: column '%s': '%.40s' is not valid (allowed: %s)",
+			return rt_err_set(err, -EBADMSG,
+					  "%s:%u: column '%s': '%.40s' is not valid (allowed: %s)",
 					  name, lineno, cols[col], fld, why);
 		}
 		for (size_t i = 0; i < n; i++)
 			if (out[i].pos_id == c.pos_id)
-				return rt_err_set(err, -EEXIST, "%s:%u: column 'id': position %u is already defined",
-						  name, lineno, c.pos_id);
+				return rt_err_set(
+					err, -EEXIST,
+					"%s:%u: column 'id': position %u is already defined", name,
+					lineno, c.pos_id);
 		if (n >= cap)
-			return rt_err_set(err, -ENOSPC, "%s:%u: more than %zu positions", name, lineno,
-					  cap);
+			return rt_err_set(err, -ENOSPC, "%s:%u: more than %zu positions", name,
+					  lineno, cap);
 		out[n++] = c;
 	}
 	return (int)n;
@@ -200,13 +204,16 @@ int posfile_load(const char *path, struct shm_posctl *out, size_t cap, struct rt
 			if (capb >= (64u << 20)) {
 				free(buf);
 				fclose(f);
-				return rt_err_set(err, -EFBIG, "positions file '%s' is larger than 64 MiB", path);
+				return rt_err_set(err, -EFBIG,
+						  "positions file '%s' is larger than 64 MiB",
+						  path);
 			}
 			char *nb = realloc(buf, capb * 2);
 			if (!nb) {
 				free(buf);
 				fclose(f);
-				return rt_err_set(err, -ENOMEM, "positions file '%s': out of memory", path);
+				return rt_err_set(err, -ENOMEM,
+						  "positions file '%s': out of memory", path);
 			}
 			buf = nb;
 			capb *= 2;

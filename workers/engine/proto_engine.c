@@ -215,8 +215,8 @@ static int evaluate(struct proto_engine *e, uint32_t slot, int64_t price, uint8_
 		p->atr = atr;
 		if (atr > 0) {
 			int64_t thr[3];
-			core_level_thresholds((enum core_right)p->right, p->strike, atr, e->cfg.mult100,
-					      thr);
+			core_level_thresholds((enum core_right)p->right, p->strike, atr,
+					      e->cfg.mult100, thr);
 			memcpy(p->thr, thr, sizeof(thr));
 		} else {
 			memset(p->thr, 0, sizeof(p->thr));
@@ -403,9 +403,9 @@ int proto_engine_apply(struct proto_engine *e, const struct shm_posctl *cmd)
 	p->under_id = under;
 	struct shm_instr opt;
 	p->option_id = shm_instr_make_option(&opt, cmd->underlying, cmd->expiry, (char)cmd->right,
-					     cmd->strike) == 0 ?
-			       shm_instr_find(&e->dir, opt.symbol) :
-			       SHM_INSTR_NONE;
+					     cmd->strike) == 0
+			       ? shm_instr_find(&e->dir, opt.symbol)
+			       : SHM_INSTR_NONE;
 	p->strike = cmd->strike;
 	p->expiry = cmd->expiry;
 	p->contracts = cmd->contracts;
@@ -423,8 +423,8 @@ int proto_engine_apply(struct proto_engine *e, const struct shm_posctl *cmd)
 	return 0;
 }
 
-int proto_engine_attach(struct proto_engine *e, struct shm_segment *seg, const struct proto_cfg *cfg,
-			struct rt_err *err)
+int proto_engine_attach(struct proto_engine *e, struct shm_segment *seg,
+			const struct proto_cfg *cfg, struct rt_err *err)
 {
 	memset(e, 0, sizeof(*e));
 	e->cfg = *cfg;
@@ -451,7 +451,8 @@ int proto_engine_attach(struct proto_engine *e, struct shm_segment *seg, const s
 	if (!(r = find_region(seg, SHM_KIND_RING, SHM_ROLE_QUOTES, w, "quote ring", err)))
 		return err->code;
 	shm_ring_consumer_attach(&e->quotes, r);
-	if (!(r = find_region(seg, SHM_KIND_RING, SHM_ROLE_POSCTL, w, "position-command ring", err)))
+	if (!(r = find_region(seg, SHM_KIND_RING, SHM_ROLE_POSCTL, w, "position-command ring",
+			      err)))
 		return err->code;
 	shm_ring_consumer_attach(&e->posctl, r);
 	if (!(r = find_region(seg, SHM_KIND_RING, SHM_ROLE_EVENTS, w, "event ring", err)))
@@ -487,7 +488,8 @@ int proto_engine_attach(struct proto_engine *e, struct shm_segment *seg, const s
 	e->h_board_to_read = shm_hists_get_or_add(&hs, "board-write-to-read");
 	e->h_read_to_publish = shm_hists_get_or_add(&hs, "read-to-event");
 	e->h_quote_cost = shm_hists_get_or_add(&hs, "quote-no-crossing");
-	if (!e->h_quote_to_event || !e->h_board_to_read || !e->h_read_to_publish || !e->h_quote_cost)
+	if (!e->h_quote_to_event || !e->h_board_to_read || !e->h_read_to_publish ||
+	    !e->h_quote_cost)
 		return rt_err_set(err, -ENOSPC, "histogram region '%s' is full", name);
 
 	e->ul_of = malloc(e->dir.capacity * sizeof(*e->ul_of));

@@ -43,21 +43,21 @@
 
 struct proto_cfg {
 	uint32_t worker;
-	uint32_t mult100[3];   /* level k+1 trips at strike ∓ mult100[k]/100 × ATR */
+	uint32_t mult100[3]; /* level k+1 trips at strike ∓ mult100[k]/100 × ATR */
 	uint64_t cadence_ns[3]; /* levels 0, 1, 2; level 3 re-evaluates on every quote and
 				 * at cadence_ns[2] without quotes */
-	uint32_t quote_batch;  /* quotes popped per do_work (default 64) */
+	uint32_t quote_batch; /* quotes popped per do_work (default 64) */
 };
 
 struct proto_ul {
 	uint32_t instr_id;
 	uint32_t npos;
 	uint32_t cap;
-	uint8_t has_l3;    /* a position wants every quote: level 3, or thresholds unknown */
-	uint32_t *pos;     /* slots in the positions table */
-	int64_t trip_low;  /* a quote <= this escalates a put; INT64_MIN: none */
+	uint8_t has_l3; /* a position wants every quote: level 3, or thresholds unknown */
+	uint32_t *pos; /* slots in the positions table */
+	int64_t trip_low; /* a quote <= this escalates a put; INT64_MIN: none */
 	int64_t trip_high; /* a quote >= this escalates a call; INT64_MAX: none */
-	int64_t price;     /* last price seen (0 = none yet) */
+	int64_t price; /* last price seen (0 = none yet) */
 	uint64_t last_qseq;
 };
 
@@ -90,15 +90,15 @@ struct proto_engine {
 		*c_posctl_applied, *c_posctl_rejected, *c_heartbeat, *c_max_level;
 	/* stage histograms, ns */
 	struct rt_hist *h_quote_to_event; /* feeder receive -> event published */
-	struct rt_hist *h_board_to_read;  /* board write -> worker read */
-	struct rt_hist *h_read_to_publish;/* worker read -> event published */
-	struct rt_hist *h_quote_cost;     /* worker read -> done, quotes that crossed nothing */
+	struct rt_hist *h_board_to_read; /* board write -> worker read */
+	struct rt_hist *h_read_to_publish; /* worker read -> event published */
+	struct rt_hist *h_quote_cost; /* worker read -> done, quotes that crossed nothing */
 };
 
 /* Attach worker cfg->worker's regions; rebuild the indices and timers from its
  * positions table (a restart resumes every level and next evaluation time). */
-int proto_engine_attach(struct proto_engine *e, struct shm_segment *seg, const struct proto_cfg *cfg,
-			struct rt_err *err);
+int proto_engine_attach(struct proto_engine *e, struct shm_segment *seg,
+			const struct proto_cfg *cfg, struct rt_err *err);
 void proto_engine_detach(struct proto_engine *e);
 
 /* One turn of the agent loop: position commands, a batch of quotes, due cadences,

@@ -41,7 +41,8 @@ int main(int argc, char **argv)
 			char *end;
 			id = strtol(v, &end, 10);
 			if (*end || end == v || id < 0 || id >= RT_CONFIG_WORKERS_MAX) {
-				fprintf(stderr, "alluse-worker: --id '%s' is not a worker number 0..%u\n",
+				fprintf(stderr,
+					"alluse-worker: --id '%s' is not a worker number 0..%u\n",
 					v, RT_CONFIG_WORKERS_MAX - 1);
 				return 2;
 			}

@@ -36,14 +36,17 @@ int rules_cli_atr(int argc, char **argv)
 			char *end;
 			unsigned long p = strtoul(argv[++i], &end, 10);
 			if (*end || p == 0 || p > 1000) {
-				fprintf(stderr, "alluse-rules atr: --period '%s' is not a whole number 1..1000\n",
+				fprintf(stderr,
+					"alluse-rules atr: --period '%s' is not a whole number "
+					"1..1000\n",
 					argv[i]);
 				return 2;
 			}
 			period = (uint32_t)p;
 		} else {
-			fprintf(stderr, "alluse-rules atr: unknown or incomplete argument '%s'\n"
-					"usage: alluse-rules atr --bars FILE [--period N]\n",
+			fprintf(stderr,
+				"alluse-rules atr: unknown or incomplete argument '%s'\n"
+				"usage: alluse-rules atr --bars FILE [--period N]\n",
 				argv[i]);
 			return 2;
 		}
@@ -96,8 +99,8 @@ int rules_cli_bs(int argc, char **argv)
 {
 	struct core_bs_input in = {.right = CORE_RIGHT_CALL};
 	int have = 0, json = 0;
-	static const char *const names[] = {"--spot", "--strike", "--rate", "--div", "--vol",
-					    "--years"};
+	static const char *const names[] = {"--spot", "--strike", "--rate",
+					    "--div",  "--vol",    "--years"};
 	double *fields[] = {&in.spot, &in.strike, &in.rate, &in.div, &in.vol, &in.t};
 	for (int i = 0; i < argc; i++) {
 		int matched = 0;
@@ -121,7 +124,9 @@ int rules_cli_bs(int argc, char **argv)
 			else if (!strcmp(r, "C") || !strcmp(r, "call"))
 				in.right = CORE_RIGHT_CALL;
 			else {
-				fprintf(stderr, "alluse-rules bs: --right '%s' is not P, C, put or call\n", r);
+				fprintf(stderr,
+					"alluse-rules bs: --right '%s' is not P, C, put or call\n",
+					r);
 				return 2;
 			}
 			have |= 1 << 6;
@@ -131,8 +136,9 @@ int rules_cli_bs(int argc, char **argv)
 		return 2;
 	}
 	if (have != 0x7f) {
-		fprintf(stderr, "usage: alluse-rules bs --spot S --strike K --rate R --div Q --vol V "
-				"--years T --right P|C [--json]\n");
+		fprintf(stderr,
+			"usage: alluse-rules bs --spot S --strike K --rate R --div Q --vol V "
+			"--years T --right P|C [--json]\n");
 		for (int k = 0; k < 7; k++)
 			if (!(have & (1 << k)))
 				fprintf(stderr, "alluse-rules bs: %s is required\n",
@@ -148,10 +154,13 @@ int rules_cli_bs(int argc, char **argv)
 	if (json)
 		printf("{\"right\":\"%c\",\"price\":%.10g,\"delta\":%.10g,\"gamma\":%.10g,"
 		       "\"vega\":%.10g,\"theta\":%.10g,\"theta_day\":%.10g,\"rho\":%.10g}\n",
-		       (char)in.right, g.price, g.delta, g.gamma, g.vega, g.theta, g.theta_day, g.rho);
+		       (char)in.right, g.price, g.delta, g.gamma, g.vega, g.theta, g.theta_day,
+		       g.rho);
 	else
-		printf("price      %.6f\ndelta      %.6f\ngamma      %.6f\nvega       %.6f  (per 1.00 of vol)\n"
-		       "theta      %.6f  (per year)\ntheta/day  %.6f\nrho        %.6f  (per 1.00 of rate)\n",
+		printf("price      %.6f\ndelta      %.6f\ngamma      %.6f\nvega       %.6f  (per "
+		       "1.00 of vol)\n"
+		       "theta      %.6f  (per year)\ntheta/day  %.6f\nrho        %.6f  (per 1.00 "
+		       "of rate)\n",
 		       g.price, g.delta, g.gamma, g.vega, g.theta, g.theta_day, g.rho);
 	return 0;
 }

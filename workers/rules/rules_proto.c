@@ -88,8 +88,10 @@ struct rules_proto *rules_proto_open(struct shm_segment *seg, const struct rt_co
 	CNT(c_pos_errors, "positions.file_errors");
 	CNT(c_max_level, "level.max");
 	for (uint32_t w = 0; w < 64; w++) {
-		const struct shm_dir_entry *pe = shm_segment_find(seg, SHM_KIND_RING, SHM_ROLE_POSCTL, w);
-		const struct shm_dir_entry *ee = shm_segment_find(seg, SHM_KIND_RING, SHM_ROLE_EVENTS, w);
+		const struct shm_dir_entry *pe =
+			shm_segment_find(seg, SHM_KIND_RING, SHM_ROLE_POSCTL, w);
+		const struct shm_dir_entry *ee =
+			shm_segment_find(seg, SHM_KIND_RING, SHM_ROLE_EVENTS, w);
 		if (!pe || !ee)
 			break;
 		shm_ring_producer_attach(&sp->posctl[w], shm_segment_region(seg, pe));
@@ -128,7 +130,8 @@ static int bars_file(const char *dir, const char *sym, char *out, size_t n)
 	int rc = -ENOENT;
 	while ((de = readdir(d))) {
 		if (!strncmp(de->d_name, sym, sl) && de->d_name[sl] == '_' &&
-		    strlen(de->d_name) > 4 && !strcmp(de->d_name + strlen(de->d_name) - 4, ".csv")) {
+		    strlen(de->d_name) > 4 &&
+		    !strcmp(de->d_name + strlen(de->d_name) - 4, ".csv")) {
 			snprintf(out, n, "%s/%s", dir, de->d_name);
 			rc = 0;
 			break;
@@ -153,15 +156,17 @@ void rules_proto_atr_job(struct rules_proto *sp)
 			continue;
 		char path[600];
 		if (bars_file(dir, sym, path, sizeof(path)) != 0) {
-			rt_log_warn("no daily bars for an instrument; ATR waits for the 2% fallback",
-				    "symbol=%s dir=%s", sym, dir);
+			rt_log_warn(
+				"no daily bars for an instrument; ATR waits for the 2% fallback",
+				"symbol=%s dir=%s", sym, dir);
 			continue;
 		}
 		struct core_bar *bars;
 		size_t n;
 		struct rt_err err = {0};
 		if (core_bars_load(path, &bars, &n, &err) != 0) {
-			rt_log_error("daily bars unreadable", "symbol=%s reason=\"%s\"", sym, err.msg);
+			rt_log_error("daily bars unreadable", "symbol=%s reason=\"%s\"", sym,
+				     err.msg);
 			continue;
 		}
 		struct core_atr_input in = {.bars = bars, .count = n};
@@ -175,8 +180,8 @@ void rules_proto_atr_job(struct rules_proto *sp)
 			rt_log_info("ATR(5)", "symbol=%s atr=%.4f date=%d file=%s", sym,
 				    price_to_double(r.atr), r.date, path);
 		} else {
-			rt_log_warn("ATR(5) not computable from the bars", "symbol=%s why=\"%s\"", sym,
-				    r.why ? r.why : "?");
+			rt_log_warn("ATR(5) not computable from the bars", "symbol=%s why=\"%s\"",
+				    sym, r.why ? r.why : "?");
 		}
 	}
 }
@@ -240,13 +245,14 @@ static void load_positions(struct rules_proto *sp)
 	for (int i = 0; n >= 0 && i < n; i++)
 		if (shm_instr_find(&sp->dir, next[i].underlying) == SHM_INSTR_NONE) {
 			n = rt_err_set(&err, -ENOENT,
-				       "%s: position %u: underlying '%s' is not in the configured instruments",
+				       "%s: position %u: underlying '%s' is not in the configured "
+				       "instruments",
 				       path, next[i].pos_id, next[i].underlying);
 		}
 	if (n < 0) {
 		rt_counter_add(sp->c_pos_errors, 1);
-		rt_log_error("positions file refused; keeping the current positions", "reason=\"%s\"",
-			     err.msg);
+		rt_log_error("positions file refused; keeping the current positions",
+			     "reason=\"%s\"", err.msg);
 		return;
 	}
 	/* removed or changed: remove; new or changed: add */
@@ -320,7 +326,8 @@ uint32_t rules_proto_tick(struct rules_proto *sp, uint64_t now_ns)
 		uint64_t fault = rt_load_rlx_u64(sp->worker_fault[w]);
 		if (fault && !sp->seen_fault[w]) {
 			sp->seen_fault[w] = fault;
-			go_safe(sp, "event ring full: a level change could not be published", w, 0, 0);
+			go_safe(sp, "event ring full: a level change could not be published", w, 0,
+				0);
 		}
 		struct shm_event ev;
 		while (n < 4096 && shm_ring_pop_batch_spsc(&sp->events[w], &ev, 2) == 2) {
@@ -332,8 +339,9 @@ uint32_t rules_proto_tick(struct rules_proto *sp, uint64_t now_ns)
 				sym = in->symbol;
 			if (ev.kind == SHM_EV_FAULT) {
 				rt_counter_add(sp->c_faults, 1);
-				rt_log_error("protocol fault", "worker=%u pos_id=%u symbol=%s cause=%s", w,
-					     ev.pos_id, sym, shm_event_cause_name(ev.cause));
+				rt_log_error("protocol fault",
+					     "worker=%u pos_id=%u symbol=%s cause=%s", w, ev.pos_id,
+					     sym, shm_event_cause_name(ev.cause));
 				go_safe(sp, shm_event_cause_name(ev.cause), w, ev.pos_id, 0);
 				continue;
 			}
@@ -343,14 +351,16 @@ uint32_t rules_proto_tick(struct rules_proto *sp, uint64_t now_ns)
 			rt_log(ev.to > ev.from ? RT_LOG_WARN : RT_LOG_INFO, "protocol level",
 			       "worker=%u pos_id=%u symbol=%s right=%c strike=%.2f from=%u to=%u "
 			       "price=%.4f atr=%.4f thr=%.4f/%.4f/%.4f cause=%s seq=%" PRIu64,
-			       w, ev.pos_id, sym, ev.right, price_to_double(ev.strike), ev.from, ev.to,
-			       price_to_double(ev.price), price_to_double(ev.atr),
+			       w, ev.pos_id, sym, ev.right, price_to_double(ev.strike), ev.from,
+			       ev.to, price_to_double(ev.price), price_to_double(ev.atr),
 			       price_to_double(ev.thr[0]), price_to_double(ev.thr[1]),
 			       price_to_double(ev.thr[2]), shm_event_cause_name(ev.cause),
 			       ev.event_seq);
 			if (ev.to == 3)
-				go_safe(sp, "level 3 (preservation): stop-loss exit, operator reset needed", w,
-					ev.pos_id, 1);
+				go_safe(sp,
+					"level 3 (preservation): stop-loss exit, operator reset "
+					"needed",
+					w, ev.pos_id, 1);
 		}
 	}
 	return n;

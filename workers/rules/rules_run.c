@@ -24,7 +24,8 @@
 #include <stdio.h>
 #include <string.h>
 
-_Static_assert((int)CORE_SYS_SAFE == (int)SHM_STATE_SAFE && (int)CORE_SYS_AUDIT == (int)SHM_STATE_AUDIT,
+_Static_assert((int)CORE_SYS_SAFE == (int)SHM_STATE_SAFE &&
+		       (int)CORE_SYS_AUDIT == (int)SHM_STATE_AUDIT,
 	       "the core's states are the segment's numbers");
 
 struct rules_ctx {
@@ -47,7 +48,8 @@ static void publish_state(struct rules_ctx *r)
 }
 
 static int transition(struct rules_ctx *r, enum core_rules_sys to, enum core_rules_cause cause,
-		      int confirm, const char *who, const char *why, struct core_rules_sm_result *res)
+		      int confirm, const char *who, const char *why,
+		      struct core_rules_sm_result *res)
 {
 	int rc = core_rules_sm_transition(&r->sm, to, cause, confirm != 0,
 					  (int64_t)rt_clock_wall_ns(), res);
@@ -56,16 +58,20 @@ static int transition(struct rules_ctx *r, enum core_rules_sys to, enum core_rul
 			rt_counter_add(r->c_transitions, 1);
 		if (r->have_audit && res->from != res->to) {
 			struct shm_audit_state st = {.from = res->from, .to = res->to};
-			snprintf(st.reason, sizeof(st.reason), "%s: %s", core_rules_cause_name(cause), why);
-			shm_audit_emit(&r->audit, SHM_AUDIT_STATE, rt_clock_wall_ns(), &st, sizeof(st));
+			snprintf(st.reason, sizeof(st.reason), "%s: %s",
+				 core_rules_cause_name(cause), why);
+			shm_audit_emit(&r->audit, SHM_AUDIT_STATE, rt_clock_wall_ns(), &st,
+				       sizeof(st));
 		}
-		rt_log(res->to == CORE_SYS_SAFE && res->from != CORE_SYS_SAFE ? RT_LOG_ERROR :
-										 RT_LOG_INFO,
-		       "system state", "from=%s to=%s cause=%s by=\"%s\" why=\"%s\" latch=%d verdict=\"%s\"",
+		rt_log(res->to == CORE_SYS_SAFE && res->from != CORE_SYS_SAFE ? RT_LOG_ERROR
+									      : RT_LOG_INFO,
+		       "system state",
+		       "from=%s to=%s cause=%s by=\"%s\" why=\"%s\" latch=%d verdict=\"%s\"",
 		       core_rules_sys_name(res->from), core_rules_sys_name(res->to),
 		       core_rules_cause_name(cause), who, why, r->sm.l3_latch, res->v.text);
 	} else {
-		rt_log_warn("state change refused", "from=%s to=%s cause=%s by=\"%s\" reason=\"%s\"",
+		rt_log_warn("state change refused",
+			    "from=%s to=%s cause=%s by=\"%s\" reason=\"%s\"",
 			    core_rules_sys_name(r->sm.state), core_rules_sys_name(to),
 			    core_rules_cause_name(cause), who, res->v.text);
 	}
@@ -85,23 +91,27 @@ static void apply_ctl(struct rules_ctx *r, const struct shm_ctl_cmd *c)
 	int rc;
 	switch (c->op) {
 	case SHM_CTL_SAFE:
-		rc = transition(r, CORE_SYS_SAFE, CORE_CAUSE_OPERATOR, c->confirm, who, "alluse-ctl safe", &res);
+		rc = transition(r, CORE_SYS_SAFE, CORE_CAUSE_OPERATOR, c->confirm, who,
+				"alluse-ctl safe", &res);
 		break;
 	case SHM_CTL_RESET:
 		if (!c->confirm) {
 			rc = -EPERM;
 			snprintf(res.v.text, sizeof(res.v.text), "reset needs --confirm");
-			rt_log_warn("state change refused", "by=\"%s\" reason=\"reset needs --confirm\"", who);
+			rt_log_warn("state change refused",
+				    "by=\"%s\" reason=\"reset needs --confirm\"", who);
 			break;
 		}
-		rc = transition(r, CORE_SYS_SAFE, CORE_CAUSE_OPERATOR, 1, who, "alluse-ctl reset", &res);
+		rc = transition(r, CORE_SYS_SAFE, CORE_CAUSE_OPERATOR, 1, who, "alluse-ctl reset",
+				&res);
 		break;
 	case SHM_CTL_MAINTENANCE:
 		rc = transition(r, CORE_SYS_MAINTENANCE, CORE_CAUSE_OPERATOR, c->confirm, who,
 				"alluse-ctl maintenance", &res);
 		break;
 	case SHM_CTL_AUDIT:
-		rc = transition(r, CORE_SYS_AUDIT, CORE_CAUSE_OPERATOR, c->confirm, who, "alluse-ctl audit", &res);
+		rc = transition(r, CORE_SYS_AUDIT, CORE_CAUSE_OPERATOR, c->confirm, who,
+				"alluse-ctl audit", &res);
 		break;
 	case SHM_CTL_RESUME:
 		if (r->sm.state != CORE_SYS_SAFE)
@@ -122,8 +132,8 @@ static void apply_ctl(struct rules_ctx *r, const struct shm_ctl_cmd *c)
 	rt_counter_add(r->c_commands, 1);
 	if (r->have_audit) {
 		char text[256];
-		snprintf(text, sizeof(text), "op=%u confirm=%u by=%s result=%s", c->op, c->confirm, who,
-			 rc < 0 ? res.v.text : "ok");
+		snprintf(text, sizeof(text), "op=%u confirm=%u by=%s result=%s", c->op, c->confirm,
+			 who, rc < 0 ? res.v.text : "ok");
 		shm_audit_emit_text(&r->audit, SHM_AUDIT_COMMAND, rt_clock_wall_ns(), text);
 	}
 	rt_store_rlx_u64(r->c_last_result, (uint64_t)(rc < 0 ? -rc : 0));
@@ -146,7 +156,8 @@ int rules_run(int argc, char **argv)
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
 			instance = argv[++i];
 		else {
-			fprintf(stderr, "alluse-rules run: unknown or incomplete argument '%s'\n", argv[i]);
+			fprintf(stderr, "alluse-rules run: unknown or incomplete argument '%s'\n",
+				argv[i]);
 			usage(stderr);
 			return 2;
 		}
@@ -165,7 +176,8 @@ int rules_run(int argc, char **argv)
 		return 1;
 	}
 	const struct shm_dir_entry *ce = shm_segment_find(&r.seg, SHM_KIND_RING, SHM_ROLE_CTL, 0);
-	const struct shm_dir_entry *re = shm_segment_find_kind_name(&r.seg, SHM_KIND_COUNTERS, "rules");
+	const struct shm_dir_entry *re =
+		shm_segment_find_kind_name(&r.seg, SHM_KIND_COUNTERS, "rules");
 	if (!ce || !re) {
 		rt_log_error("segment has no ctl ring or rules counters", NULL);
 		return 1;
@@ -213,8 +225,8 @@ int rules_run(int argc, char **argv)
 		const char *why;
 		if (rules_proto_take_safe(rp, &level3, &why)) {
 			struct core_rules_sm_result res;
-			transition(&r, CORE_SYS_SAFE, level3 ? CORE_CAUSE_LEVEL3 : CORE_CAUSE_FAULT, 0,
-				   "rules", why, &res);
+			transition(&r, CORE_SYS_SAFE, level3 ? CORE_CAUSE_LEVEL3 : CORE_CAUSE_FAULT,
+				   0, "rules", why, &res);
 		}
 		const struct shm_ctl_cmd *c;
 		while ((c = shm_ring_peek_spsc(&r.ctl)) != NULL) {
