@@ -752,17 +752,9 @@ static void set_disturbance(struct bench_row *row, const struct ctl *c, enum pha
 
 int bench_e2e_run(const struct bench_opts *o)
 {
-	if (rt_cpu_count() < 2 || o->cpus[0] < 0 || o->cpus[1] < 0) {
-		fprintf(stderr,
-			"alluse-bench e2e: needs 2 CPUs for the feeder and the worker, this "
-			"process may use %d: skipped\n",
-			rt_cpu_count());
-		return 77;
-	}
-	if (rt_tsc_calibrate(&G.tsc, 100) != 0) {
-		fprintf(stderr, "alluse-bench e2e: this CPU has no invariant TSC: skipped\n");
-		return 77;
-	}
+	int skip = bench_require("e2e", "the feeder and the worker", o, &G.tsc);
+	if (skip)
+		return skip;
 	G.o = o;
 	struct rt_err err = {0};
 	rt_config_defaults(&G.cfg);

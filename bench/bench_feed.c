@@ -851,17 +851,9 @@ static void progress_start(const char *what, uint32_t rounds)
 
 int bench_feed_run(const struct bench_opts *o)
 {
-	if (rt_cpu_count() < 2 || o->cpus[0] < 0 || o->cpus[1] < 0) {
-		fprintf(stderr,
-			"alluse-bench feed: needs 2 CPUs for the two pinned processes, "
-			"this process may use %d: skipped\n",
-			rt_cpu_count());
-		return 77;
-	}
-	if (rt_tsc_calibrate(&G.tsc, 100) != 0) {
-		fprintf(stderr, "alluse-bench feed: this CPU has no invariant TSC: skipped\n");
-		return 77;
-	}
+	int skip = bench_require("feed", "the two pinned processes", o, &G.tsc);
+	if (skip)
+		return skip;
 	memset(&G.cfg, 0, sizeof(G.cfg));
 	G.o = o;
 	struct rt_err err = {0};

@@ -274,3 +274,19 @@ int bench_procs_run(const char *bench, const char *what, struct bench_proc *proc
 	}
 	return failed;
 }
+
+int bench_require(const char *bench, const char *need, const struct bench_opts *o,
+		  struct rt_tsc *tsc)
+{
+	if (rt_cpu_count() < 2 || o->cpus[0] < 0 || o->cpus[1] < 0) {
+		fprintf(stderr,
+			"alluse-bench %s: needs 2 CPUs for %s, this process may use %d: skipped\n",
+			bench, need, rt_cpu_count());
+		return 77;
+	}
+	if (rt_tsc_calibrate(tsc, 100) != 0) {
+		fprintf(stderr, "alluse-bench %s: this CPU has no invariant TSC: skipped\n", bench);
+		return 77;
+	}
+	return 0;
+}

@@ -13,6 +13,7 @@
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
 
+#include "bench/bench_report.h"
 #include "rt/rt_clock.h"
 #include "rt/rt_hist.h"
 
@@ -98,6 +99,12 @@ int bench_procs_run(const char *bench, const char *what, struct bench_proc *proc
 
 /* In a child of bench_procs_run: print "alluse-bench BENCH: WHAT: ROLE: <message>" on
  * stderr and return 1 (the exit code to return from fn). */
+/* The two-pinned-CPU, invariant-TSC precondition of a busy-spin bench: 0 (tsc
+ * calibrated), or 77 after saying on stderr why `bench` is skipped (`need` names
+ * what the two CPUs are for). */
+int bench_require(const char *bench, const char *need, const struct bench_opts *o,
+		  struct rt_tsc *tsc);
+
 int bench_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Remove `path` if the parent dies of SIGINT/SIGTERM/SIGHUP/SIGQUIT (then re-raise).

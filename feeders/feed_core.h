@@ -96,6 +96,10 @@ int feed_core_define(struct feed_core *f, const struct feed_wire_msg *def, uint3
 /* Advance the clock (replay/synthetic: event time; live: wall time). */
 static inline void feed_core_set_time(struct feed_core *f, uint64_t now_wall_ns)
 {
+	/* quotes of one event time share a clock update: the clock's line is read by
+	 * every worker, so an unchanged time is not written again */
+	if (now_wall_ns == f->now_wall_ns)
+		return;
 	f->now_wall_ns = now_wall_ns;
 	if (f->cfg.clock_mode == SHM_CLOCK_REPLAY)
 		shm_clock_advance(f->clock, now_wall_ns);

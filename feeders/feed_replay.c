@@ -1,5 +1,6 @@
 #include "feeders/feed_replay.h"
 
+#include "rt/rt_parse.h"
 #include "shm/shm_price.h"
 #include "workers/core/core_bars.h"
 #include "workers/core/core_calendar.h"
@@ -60,23 +61,10 @@ void feed_replay_close(struct feed_replay *r)
 	}
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-	if (!*s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*end || errno)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 /* ns since epoch, or YYYY-MM-DDTHH:MM:SS[.fraction]Z */
 static int parse_time(const char *s, uint64_t *out)
 {
-	if (parse_u64(s, out) == 0)
+	if (rt_parse_u64(s, UINT64_MAX, out) == 0)
 		return 0;
 	int y, mo, d, h, mi, sec, n = 0;
 	/* exactly YYYY-MM-DDTHH:MM:SS: sscanf alone would accept spaces and signs */
@@ -137,7 +125,7 @@ static int parse_size(const char *s, uint32_t *out)
 		*out = 0;
 		return 0;
 	}
-	if (parse_u64(s, &v) || v > UINT32_MAX)
+	if (rt_parse_u64(s, UINT64_MAX, &v) || v > UINT32_MAX)
 		return -EINVAL;
 	*out = (uint32_t)v;
 	return 0;

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Every name handed out, so a test that fails half-way (cmocka jumps out of it,
+/* Every name handed out, so a test that fails half-way (the runner jumps out of it,
  * past its cleanup) still leaves no segment behind: removed at exit by the process
  * that made the names (not by forked children). */
 static char made[256][32];

@@ -23,6 +23,8 @@
 #include "rt/rt_err.h"
 #include "rt/rt_signal.h"
 
+#include "rt/rt_parse.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -113,25 +115,12 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 /* "HOST:PORT", split at the last colon. */
 static int parse_hostport(const char *s, char *host, size_t hn, uint16_t *port)
 {
 	const char *c = strrchr(s, ':');
 	uint64_t p;
-	if (!c || c == s || (size_t)(c - s) >= hn || parse_u64(c + 1, 65535, &p) || p == 0)
+	if (!c || c == s || (size_t)(c - s) >= hn || rt_parse_u64(c + 1, 65535, &p) || p == 0)
 		return -EINVAL;
 	memcpy(host, s, (size_t)(c - s));
 	host[c - s] = '\0';
@@ -198,7 +187,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		} else if (strcmp(name, "--iface") == 0) {
 			o->iface = v;
 		} else if (strcmp(name, "--ttl") == 0) {
-			if (parse_u64(v, 255, &n) || n == 0)
+			if (rt_parse_u64(v, 255, &n) || n == 0)
 				return usage_error("--ttl: '%s' is not a TTL in 1..255", v);
 			o->ttl = (uint8_t)n;
 		} else if (strcmp(name, "--replay") == 0) {
@@ -206,14 +195,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return usage_error("--replay needs a file name");
 			o->replay = v;
 		} else if (strcmp(name, "--seed") == 0) {
-			if (parse_u64(v, UINT64_MAX, &o->seed))
+			if (rt_parse_u64(v, UINT64_MAX, &o->seed))
 				return usage_error("--seed: '%s' is not a whole number", v);
 			o->seed_set = 1;
 		} else if (strcmp(name, "--count") == 0) {
-			if (parse_u64(v, UINT64_MAX, &o->count) || o->count == 0)
+			if (rt_parse_u64(v, UINT64_MAX, &o->count) || o->count == 0)
 				return usage_error("--count: '%s' is not a whole number >= 1", v);
 		} else if (strcmp(name, "--rate") == 0) {
-			if (parse_u64(v, 1000000000u, &o->rate))
+			if (rt_parse_u64(v, 1000000000u, &o->rate))
 				return usage_error(
 					"--rate: '%s' is not a whole number of messages per "
 					"second (0 = flat out)",
@@ -224,7 +213,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 					"--session: '%s' is not 1..10 printable characters", v);
 			o->session = v;
 		} else {
-			if (parse_u64(v, 3600000u, &o->heartbeat_ms))
+			if (rt_parse_u64(v, 3600000u, &o->heartbeat_ms))
 				return usage_error("--heartbeat-ms: '%s' is not a number of "
 						   "milliseconds (0 = off)",
 						   v);

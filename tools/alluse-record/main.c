@@ -20,6 +20,8 @@
 #include "rt/rt_err.h"
 #include "rt/rt_signal.h"
 
+#include "rt/rt_parse.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -86,25 +88,12 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int parse_listen(const char *s, struct opts *o)
 {
 	const char *c = strrchr(s, ':');
 	const char *p = c ? c + 1 : s;
 	uint64_t port;
-	if (parse_u64(p, 65535, &port))
+	if (rt_parse_u64(p, 65535, &port))
 		return -EINVAL;
 	if (c) {
 		size_t n = (size_t)(c - s);
@@ -165,7 +154,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return usage_error("--out needs a file name");
 			o->out = v;
 		} else if (strcmp(name, "--count") == 0) {
-			if (parse_u64(v, UINT64_MAX, &o->count) || o->count == 0)
+			if (rt_parse_u64(v, UINT64_MAX, &o->count) || o->count == 0)
 				return usage_error("--count: '%s' is not a whole number >= 1", v);
 		} else if (strcmp(name, "--seconds") == 0) {
 			char *end;

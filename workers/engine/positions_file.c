@@ -1,5 +1,6 @@
 #include "workers/engine/positions_file.h"
 
+#include "rt/rt_parse.h"
 #include "workers/core/core_bars.h"
 #include "workers/core/core_calendar.h"
 
@@ -13,22 +14,6 @@
 
 static const char *const cols[7] = {"id",     "account", "underlying", "right",
 				    "strike", "expiry",  "contracts"};
-
-static int parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	if (!*s)
-		return -EINVAL;
-	uint64_t v = 0;
-	for (const char *p = s; *p; p++) {
-		if (!isdigit((unsigned char)*p))
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*p - '0');
-		if (v > max)
-			return -ERANGE;
-	}
-	*out = v;
-	return 0;
-}
 
 static int parse_line(char *line, struct shm_posctl *c, int *bad_col, const char **why)
 {
@@ -64,7 +49,7 @@ static int parse_line(char *line, struct shm_posctl *c, int *bad_col, const char
 	memset(c, 0, sizeof(*c));
 	c->op = SHM_POSCTL_ADD;
 	uint64_t v;
-	if (parse_uint(f[0], UINT32_MAX, &v) || v == 0) {
+	if (rt_parse_u64(f[0], UINT32_MAX, &v) || v == 0) {
 		*bad_col = 0;
 		*why = "a whole number 1..4294967295";
 		return -EBADMSG;
@@ -117,7 +102,7 @@ static int parse_line(char *line, struct shm_posctl *c, int *bad_col, const char
 		return -EBADMSG;
 	}
 	c->expiry = (uint32_t)(y * 10000 + m * 100 + d);
-	if (parse_uint(f[6], 1000000, &v) || v == 0) {
+	if (rt_parse_u64(f[6], 1000000, &v) || v == 0) {
 		*bad_col = 6;
 		*why = "a whole number of short contracts 1..1000000";
 		return -EBADMSG;
