@@ -67,6 +67,9 @@ static void test_cfg_defaults_are_the_rules_numbers(void **state)
 	assert_int_equal(c.mini_merge_multiple_bp, 30000);
 	assert_int_equal(c.mini_merge_balance, USD(500000));
 	assert_int_equal(c.hedge_atr_mult, 100);
+	assert_int_equal(c.atr_time_s, 34200);
+	assert_int_equal(c.after_close_s, 60);
+	assert_int_equal(c.initial_capital, USD(1000000));
 	assert_int_equal(c.entry_states, (1u << CORE_SYS_SCANNING) | (1u << CORE_SYS_ANALYZING) |
 						 (1u << CORE_SYS_ORDERING) |
 						 (1u << CORE_SYS_MONITORING));
@@ -115,6 +118,9 @@ static void m_hedge(struct core_rules_cfg *c) { c->hedge_atr_mult = 0; }
 static void m_entry_in_safe(struct core_rules_cfg *c) { c->entry_states |= 1u << CORE_SYS_SAFE; }
 static void m_entry_in_maint(struct core_rules_cfg *c) { c->entry_states |= 1u << CORE_SYS_MAINTENANCE; }
 static void m_entry_unknown(struct core_rules_cfg *c) { c->entry_states |= 1u << 20; }
+static void m_atr_time(struct core_rules_cfg *c) { c->atr_time_s = 86400; }
+static void m_after_close(struct core_rules_cfg *c) { c->after_close_s = 7201; }
+static void m_capital(struct core_rules_cfg *c) { c->initial_capital = 0; }
 #undef GEN
 /* clang-format on */
 
@@ -148,6 +154,9 @@ static const struct bad bads[] = {
 	{m_entry_in_safe, "gate.entry_states: SAFE never opens a position"},
 	{m_entry_in_maint, "gate.entry_states: MAINTENANCE never opens a position"},
 	{m_entry_unknown, "gate.entry_states: 0x"},
+	{m_atr_time, "schedule.atr_time: 86400 s is not a time of day"},
+	{m_after_close, "schedule.after_close: 7201 s is not in 0..7200"},
+	{m_capital, "accounts.initial_capital: 0 is not in 1.."},
 };
 
 static void test_cfg_check_names_the_field_and_what_is_allowed(void **state)
@@ -182,6 +191,9 @@ static void test_cfg_boundary_values_are_accepted(void **state)
 	c.mini_merge_balance = c.mini_capital + 1;
 	c.roll_min_credit = 0;
 	c.entry_states = 0;
+	c.atr_time_s = 86399;
+	c.after_close_s = 7200;
+	c.initial_capital = 1;
 	assert_int_equal(core_rules_cfg_check(&c, NULL), 0);
 }
 

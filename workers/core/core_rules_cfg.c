@@ -68,6 +68,9 @@ void core_rules_cfg_defaults(struct core_rules_cfg *cfg)
 
 	cfg->entry_states = BIT(CORE_SYS_SCANNING) | BIT(CORE_SYS_ANALYZING) |
 			    BIT(CORE_SYS_ORDERING) | BIT(CORE_SYS_MONITORING);
+	cfg->atr_time_s = 9 * 3600 + 30 * 60; /* 09:30:00 New York, the open */
+	cfg->after_close_s = 60;
+	cfg->initial_capital = CORE_RULES_USD(1000000);
 }
 
 const char *core_rules_rule_name(enum core_rules_rule_id id)
@@ -272,6 +275,18 @@ int core_rules_cfg_check(const struct core_rules_cfg *cfg, struct rt_err *err)
 				  "gate.entry_states: %s never opens a position (RULES §8)",
 				  core_rules_sys_name((enum core_rules_sys)s));
 	}
+	if (cfg->atr_time_s < 0 || cfg->atr_time_s > 86399)
+		return rt_err_set(err, -EINVAL,
+				  "schedule.atr_time: %d s is not a time of day (allowed: 00:00:00 "
+				  "..23:59:59 New York)",
+				  cfg->atr_time_s);
+	if (cfg->after_close_s < 0 || cfg->after_close_s > 7200)
+		return rt_err_set(err, -EINVAL,
+				  "schedule.after_close: %d s is not in 0..7200 (two hours)",
+				  cfg->after_close_s);
+	if ((rc = check_money(cfg->initial_capital, 1, CORE_RULES_MONEY_MAX,
+			      "accounts.initial_capital", err)))
+		return rc;
 	return 0;
 }
 

@@ -137,6 +137,16 @@ struct core_rules_cfg {
 	 * core_rules_sys s; SAFE, EMERGENCY and MAINTENANCE are refused by the check
 	 * (SCANNING | ANALYZING | ORDERING | MONITORING) */
 	uint32_t entry_states;
+
+	/* schedule (core_rules_sched). The daily ATR job and the day's open, New York
+	 * seconds of day; 0..86399 (09:30:00 = 34200) */
+	int32_t atr_time_s;
+	/* the after-close job (expiries, assignment, forks, merges) runs this many seconds
+	 * after the day's NYSE close (16:00, or 13:00 on an early close); 0..7200 (60) */
+	int32_t after_close_s;
+	/* capital of the first ALL-USE account, opened when the rules process starts with
+	 * no snapshot, money; 1..CORE_RULES_MONEY_MAX ($1,000,000) */
+	int64_t initial_capital;
 };
 
 /* RULES.md's defaults (zeroes the struct first: equal settings compare equal). */
