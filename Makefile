@@ -46,7 +46,7 @@ ifeq ($(V),1)
 Q :=
 endif
 
-LIB_SRCS := $(wildcard rt/*.c shm/*.c workers/core/*.c workers/engine/*.c workers/audit/*.c feeders/*.c)
+LIB_SRCS := $(wildcard rt/*.c shm/*.c workers/core/*.c workers/engine/*.c workers/audit/*.c workers/desk/*.c feeders/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/config/default_config.o
 LIB      := $(BUILD)/lib/liballuse.a
 

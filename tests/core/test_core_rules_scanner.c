@@ -442,6 +442,39 @@ static void test_scanner_delta_from_iv_uses_time_to_the_expiry_close(void **stat
 	assert_true(d == -0.3);
 }
 
+static void test_scanner_iv_from_the_mid_inverts_black_scholes(void **state)
+{
+	(void)state;
+	/* a put priced at σ = 0.22 with 30 hours to the close; quoted ±1 cent around it */
+	int64_t now = ny(20260413, 10, 0, 0);
+	struct core_bs_input in = {CORE_RIGHT_PUT, 612.84, 610, 30.0 / 8760.0, 0.04, 0.0, 0.22};
+	double px = core_bs_price(&in);
+	int64_t mid = (int64_t)llround(px * 100) * (PRICE_SCALE / 100);
+	struct core_rules_quote q = quote("QQQ", CORE_RIGHT_PUT, 610, 20260414, 0, 0, NAN);
+	q.bid = mid - PRICE_SCALE / 100;
+	q.ask = mid + PRICE_SCALE / 100;
+	q.spot = 61284000000ll;
+	double iv;
+	assert_int_equal(core_rules_quote_iv(&cfg, &q, now, &iv), 0);
+	assert_true(fabs(iv - 0.22) < 2e-3); /* the mid is rounded to the cent */
+	/* and the delta from that iv is Black-Scholes' delta at 0.22 within 1e-3 */
+	q.iv = iv;
+	double d;
+	assert_int_equal(core_rules_quote_delta(&cfg, &q, now, &d), 0);
+	assert_true(fabs(d - core_bs_delta(&in)) < 1e-3);
+	/* no spot, a one-sided quote, after the close, a mid below intrinsic value */
+	q.spot = 0;
+	assert_int_equal(core_rules_quote_iv(&cfg, &q, now, &iv), -ENODATA);
+	q.spot = 61284000000ll;
+	q.bid = 0;
+	assert_int_equal(core_rules_quote_iv(&cfg, &q, now, &iv), -ENODATA);
+	q.bid = mid - PRICE_SCALE / 100;
+	assert_int_equal(core_rules_quote_iv(&cfg, &q, ny(20260414, 16, 0, 1), &iv), -EDOM);
+	q.spot = 50000000000ll; /* spot 500: the 610 put is worth at least 110 */
+	assert_int_equal(core_rules_quote_iv(&cfg, &q, now, &iv), -EDOM);
+	assert_int_equal(core_rules_quote_iv(NULL, &q, now, &iv), -EINVAL);
+}
+
 static void test_scanner_same_inputs_same_rows_byte_for_byte(void **state)
 {
 	(void)state;
@@ -490,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_scanner_spends_the_budget_in_configuration_order),
 		cmocka_unit_test(test_scanner_mini_trades_half_gen_style_half_com_style),
 		cmocka_unit_test(test_scanner_delta_from_iv_uses_time_to_the_expiry_close),
+		cmocka_unit_test(test_scanner_iv_from_the_mid_inverts_black_scholes),
 		cmocka_unit_test(test_scanner_same_inputs_same_rows_byte_for_byte),
 	};
 	int failed = cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -7,6 +7,23 @@
 #include <math.h>
 #include <string.h>
 
+/* Years (ACT/365) from now to the expiry day's NYSE close (16:00 or 13:00 New York;
+ * 16:00 outside the maintained calendar). -EDOM after the close, -EINVAL bad expiry. */
+static int years_to_close(int32_t expiry, int64_t now_ns, double *t)
+{
+	struct core_nyse_day day;
+	int32_t close_s = CORE_NYSE_CLOSE_S;
+	if (core_rules_nyse_day(expiry, &day) == 0 && day.close_s > 0)
+		close_s = day.close_s;
+	int64_t close_ns;
+	if (core_calendar_ny_to_utc_ns(expiry, close_s, &close_ns))
+		return -EINVAL;
+	if (now_ns > close_ns)
+		return -EDOM;
+	*t = (double)(close_ns - now_ns) / (double)CORE_RULES_YEAR_NS;
+	return 0;
+}
+
 int core_rules_quote_delta(const struct core_rules_cfg *cfg, const struct core_rules_quote *q,
 			   int64_t now_ns, double *delta)
 {
@@ -18,20 +35,15 @@ int core_rules_quote_delta(const struct core_rules_cfg *cfg, const struct core_r
 	}
 	if (!isfinite(q->iv) || q->iv < 0 || q->spot <= 0 || q->strike <= 0)
 		return -ENODATA;
-	struct core_nyse_day day;
-	int32_t close_s = CORE_NYSE_CLOSE_S;
-	if (core_rules_nyse_day(q->expiry, &day) == 0 && day.close_s > 0)
-		close_s = day.close_s;
-	int64_t close_ns;
-	if (core_calendar_ny_to_utc_ns(q->expiry, close_s, &close_ns))
-		return -EINVAL;
-	if (now_ns > close_ns)
-		return -EDOM;
+	double t;
+	int rc = years_to_close(q->expiry, now_ns, &t);
+	if (rc)
+		return rc;
 	struct core_bs_input in = {
 		.right = q->right,
 		.spot = price_to_double(q->spot),
 		.strike = price_to_double(q->strike),
-		.t = (double)(close_ns - now_ns) / (double)CORE_RULES_YEAR_NS,
+		.t = t,
 		.rate = cfg->rate,
 		.div = cfg->div_yield,
 		.vol = q->iv,
@@ -41,6 +53,30 @@ int core_rules_quote_delta(const struct core_rules_cfg *cfg, const struct core_r
 		return -EINVAL;
 	*delta = d;
 	return 0;
+}
+
+int core_rules_quote_iv(const struct core_rules_cfg *cfg, const struct core_rules_quote *q,
+			int64_t now_ns, double *iv)
+{
+	if (!cfg || !q || !iv)
+		return -EINVAL;
+	int64_t mid = core_rules_mid(q->bid, q->ask);
+	if (q->spot <= 0 || q->strike <= 0 || mid <= 0)
+		return -ENODATA;
+	double t;
+	int rc = years_to_close(q->expiry, now_ns, &t);
+	if (rc)
+		return rc;
+	struct core_bs_input in = {
+		.right = q->right,
+		.spot = price_to_double(q->spot),
+		.strike = price_to_double(q->strike),
+		.t = t,
+		.rate = cfg->rate,
+		.div = cfg->div_yield,
+		.vol = 0.3,
+	};
+	return core_bs_implied_vol(&in, price_to_double(mid), iv, NULL);
 }
 
 struct cand {

@@ -77,6 +77,16 @@ int core_rules_quote_delta(const struct core_rules_cfg *cfg, const struct core_r
 			   int64_t now_ns, double *delta);
 
 /*
+ * Implied volatility of a quote from its mid (core_rules_mid), its spot and the same T
+ * as core_rules_quote_delta, with cfg->rate and cfg->div_yield: for chains that come
+ * without greeks (the quote board). Returns 0 and *iv, -ENODATA (no spot, strike or
+ * two-sided mid), -EDOM (after the expiry's close, or a mid outside Black-Scholes'
+ * bounds), -ERANGE (no convergence), -EINVAL.
+ */
+int core_rules_quote_iv(const struct core_rules_cfg *cfg, const struct core_rules_quote *q,
+			int64_t now_ns, double *iv);
+
+/*
  * Scan (see the top of this file). rows[0..cap) gets one row per (rule, symbol).
  * Returns the number of rows, -EINVAL (NULL cfg/in/acct, chain NULL with n > 0, a
  * time before 1987) or -ENOSPC (cap below the account's symbol count; nothing written).

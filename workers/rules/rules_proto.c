@@ -15,6 +15,7 @@
 #include "workers/core/core_atr.h"
 #include "workers/core/core_bars.h"
 #include "workers/engine/positions_file.h"
+#include "workers/desk/rules_desk.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -49,6 +50,8 @@ struct rules_proto {
 	int safe_pending, safe_level3;
 	char safe_why[160];
 	uint64_t seen_fault[64];
+	void (*level_hook)(void *ctx, const struct shm_event *ev, uint32_t worker);
+	void *level_ctx;
 };
 
 static void *region(struct shm_segment *seg, uint32_t kind, const char *name)
@@ -210,6 +213,14 @@ static void atr_fallbacks(struct rules_proto *sp)
 	}
 }
 
+void rules_proto_set_level_hook(struct rules_proto *sp,
+				void (*fn)(void *ctx, const struct shm_event *ev, uint32_t worker),
+				void *ctx)
+{
+	sp->level_hook = fn;
+	sp->level_ctx = ctx;
+}
+
 static int send_cmd(struct rules_proto *sp, const struct shm_posctl *c)
 {
 	uint32_t w = feed_route_worker(c->underlying, sp->nworkers);
@@ -221,6 +232,11 @@ static int send_cmd(struct rules_proto *sp, const struct shm_posctl *c)
 	rt_log_error("position command ring full; command not sent", "worker=%u pos_id=%u", w,
 		     c->pos_id);
 	return -EAGAIN;
+}
+
+int rules_proto_send_pos(struct rules_proto *sp, const struct shm_posctl *cmd)
+{
+	return send_cmd(sp, cmd);
 }
 
 static void load_positions(struct rules_proto *sp)
@@ -243,7 +259,13 @@ static void load_positions(struct rules_proto *sp)
 	struct rt_err err = {0};
 	int n = posfile_load(path, next, MAX_POSITIONS, &err);
 	for (int i = 0; n >= 0 && i < n; i++)
-		if (shm_instr_find(&sp->dir, next[i].underlying) == SHM_INSTR_NONE) {
+		if (next[i].pos_id >= RULES_DESK_POS_BASE) {
+			n = rt_err_set(&err, -ERANGE,
+				       "%s: position %u: ids from %u up belong to the rules "
+				       "process's own positions (allowed: 1..%u)",
+				       path, next[i].pos_id, RULES_DESK_POS_BASE,
+				       RULES_DESK_POS_BASE - 1);
+		} else if (shm_instr_find(&sp->dir, next[i].underlying) == SHM_INSTR_NONE) {
 			n = rt_err_set(&err, -ENOENT,
 				       "%s: position %u: underlying '%s' is not in the configured "
 				       "instruments",
@@ -356,6 +378,8 @@ uint32_t rules_proto_tick(struct rules_proto *sp, uint64_t now_ns)
 			       price_to_double(ev.thr[0]), price_to_double(ev.thr[1]),
 			       price_to_double(ev.thr[2]), shm_event_cause_name(ev.cause),
 			       ev.event_seq);
+			if (sp->level_hook)
+				sp->level_hook(sp->level_ctx, &ev, w);
 			if (ev.to == 3)
 				go_safe(sp,
 					"level 3 (preservation): stop-loss exit, operator reset "

@@ -24,6 +24,18 @@ struct shm_audit_producer;
  * asks for SAFE: nothing is dropped silently. */
 void rules_proto_set_audit(struct rules_proto *sp, struct shm_audit_producer *audit);
 
+/* A position command to the worker that owns its underlying (FNV-1a routing, as the
+ * feeder's); waits up to a second for room. Returns 0 or -EAGAIN (logged). */
+struct shm_posctl;
+int rules_proto_send_pos(struct rules_proto *sp, const struct shm_posctl *cmd);
+
+/* Called for every level event drained (after it is logged and audited), e.g. the
+ * desk's protocol actions. */
+struct shm_event;
+void rules_proto_set_level_hook(struct rules_proto *sp,
+				void (*fn)(void *ctx, const struct shm_event *ev, uint32_t worker),
+				void *ctx);
+
 /* ATR(5) of every configured instrument from protocol.bars_dir; logs each result. */
 void rules_proto_atr_job(struct rules_proto *sp);
 

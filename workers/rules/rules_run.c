@@ -18,6 +18,7 @@
 #include "shm/shm_ring.h"
 #include "shm/shm_segment.h"
 #include "workers/core/core_rules_state.h"
+#include "workers/desk/rules_desk.h"
 #include "workers/rules/rules_proto.h"
 
 #include <errno.h>
@@ -35,6 +36,11 @@ struct rules_ctx {
 	struct shm_audit_producer audit;
 	int have_audit;
 	uint64_t audit_fault;
+	struct shm_clock *clock;
+	struct rules_proto *rp;
+	struct rules_desk *desk;
+	int want_resume;
+	uint64_t resume_deadline_ns, next_resume_ns;
 	uint64_t *c_state, *c_latch, *c_last_seq, *c_last_result, *c_last_why, *c_commands,
 		*c_heartbeat, *c_transitions;
 };
@@ -52,7 +58,7 @@ static int transition(struct rules_ctx *r, enum core_rules_sys to, enum core_rul
 		      struct core_rules_sm_result *res)
 {
 	int rc = core_rules_sm_transition(&r->sm, to, cause, confirm != 0,
-					  (int64_t)rt_clock_wall_ns(), res);
+					  (int64_t)shm_clock_now(r->clock), res);
 	if (rc == 0) {
 		if (res->from != res->to)
 			rt_counter_add(r->c_transitions, 1);
@@ -77,6 +83,62 @@ static int transition(struct rules_ctx *r, enum core_rules_sys to, enum core_rul
 	}
 	publish_state(r);
 	return rc;
+}
+
+/* ---- the desk's view of this process ---- */
+
+static enum core_rules_sys desk_state(void *ctx)
+{
+	return ((struct rules_ctx *)ctx)->sm.state;
+}
+
+static int desk_transition(void *ctx, enum core_rules_sys to, const char *why)
+{
+	struct core_rules_sm_result res;
+	return transition(ctx, to, CORE_CAUSE_FLOW, 0, "rules", why, &res);
+}
+
+static int desk_send_pos(void *ctx, const struct shm_posctl *cmd)
+{
+	return rules_proto_send_pos(((struct rules_ctx *)ctx)->rp, cmd);
+}
+
+static void desk_atr_job(void *ctx)
+{
+	rules_proto_atr_job(((struct rules_ctx *)ctx)->rp);
+}
+
+static void on_level(void *ctx, const struct shm_event *ev, uint32_t worker)
+{
+	struct rules_ctx *r = ctx;
+	(void)worker;
+	if (r->desk)
+		rules_desk_on_level(r->desk, ev->pos_id, ev->from, ev->to, ev->price, ev->atr,
+				    ev->event_time_ns ? (int64_t)ev->event_time_ns
+						      : (int64_t)shm_clock_now(r->clock));
+}
+
+/* The desk opens on the first valid shared-clock time (a replay's clock is 0 until
+ * the first quote). Returns 0 when open (or not yet due), -1 on a fatal error. */
+static int desk_open(struct rules_ctx *r, const struct rt_config *cfg, const char *snapshot,
+		     uint64_t now)
+{
+	if (r->desk || now < 567993600ull * 1000000000ull) /* 1988-01-01 */
+		return 0;
+	struct rules_desk_ops ops = {r, desk_state, desk_transition, desk_send_pos, desk_atr_job};
+	struct rt_err err = {0};
+	static struct core_rules_cfg rules_cfg; /* MERGE: cfg->rules */
+	core_rules_cfg_defaults(&rules_cfg);
+	(void)cfg;
+	r->desk = rules_desk_open(&rules_cfg, &r->seg, &ops, r->have_audit ? &r->audit : NULL,
+				  snapshot, (int64_t)now, &err);
+	if (!r->desk) {
+		rt_log_error("desk cannot start", "reason=\"%s\"", err.msg);
+		return -1;
+	}
+	r->want_resume = 1;
+	r->resume_deadline_ns = rt_clock_now_ns() + 60ull * 1000000000ull;
+	return 0;
 }
 
 static void apply_ctl(struct rules_ctx *r, const struct shm_ctl_cmd *c)
@@ -178,10 +240,13 @@ int rules_run(int argc, char **argv)
 	const struct shm_dir_entry *ce = shm_segment_find(&r.seg, SHM_KIND_RING, SHM_ROLE_CTL, 0);
 	const struct shm_dir_entry *re =
 		shm_segment_find_kind_name(&r.seg, SHM_KIND_COUNTERS, "rules");
-	if (!ce || !re) {
-		rt_log_error("segment has no ctl ring or rules counters", NULL);
+	const struct shm_dir_entry *ke =
+		shm_segment_find_kind_name(&r.seg, SHM_KIND_CLOCK, "clock");
+	if (!ce || !re || !ke) {
+		rt_log_error("segment has no ctl ring, rules counters or clock", NULL);
 		return 1;
 	}
+	r.clock = shm_segment_region(&r.seg, ke);
 	shm_ring_consumer_attach(&r.ctl, shm_segment_region(&r.seg, ce));
 	struct shm_counters cs;
 	shm_counters_attach(&cs, shm_segment_region(&r.seg, re));
@@ -197,7 +262,7 @@ int rules_run(int argc, char **argv)
 	CNT(c_heartbeat, "heartbeat.ns");
 	CNT(c_transitions, "state.transitions");
 	/* RULES §8: SAFE at start; a restart resumes the latch it had published */
-	core_rules_sm_init(&r.sm, (int64_t)rt_clock_wall_ns());
+	core_rules_sm_init(&r.sm, (int64_t)shm_clock_now(r.clock));
 	r.sm.l3_latch = rt_load_rlx_u64(r.c_latch) != 0;
 	uint32_t was = rt_load_acq_u32(&r.seg.hdr->system_state);
 	if (was == SHM_STATE_EMERGENCY || was == SHM_STATE_MAINTENANCE || was == SHM_STATE_AUDIT)
@@ -207,6 +272,10 @@ int rules_run(int argc, char **argv)
 	struct rules_proto *rp = rules_proto_open(&r.seg, &cfg);
 	if (!rp)
 		return 1;
+	r.rp = rp;
+	rules_proto_set_level_hook(rp, on_level, &r);
+	char snapshot[RT_CONFIG_PATH_MAX + RT_CONFIG_INSTANCE_MAX + 16];
+	snprintf(snapshot, sizeof(snapshot), "%s/%s/desk.snap", cfg.audit.dir, cfg.instance);
 	if (shm_audit_producer_attach(&r.audit, &r.seg, "rules", &r.audit_fault, &err) == 0) {
 		r.have_audit = 1;
 		rules_proto_set_audit(rp, &r.audit);
@@ -218,15 +287,31 @@ int rules_run(int argc, char **argv)
 		    core_rules_sys_name(r.sm.state), r.sm.l3_latch);
 	struct rt_idle idle;
 	rt_idle_init(&idle, RT_IDLE_BLOCK);
+	int rc = 0;
 	while (!rt_signal_stop_requested()) {
 		uint64_t now = rt_clock_now_ns();
+		uint64_t clk = shm_clock_now(r.clock);
+		if (desk_open(&r, &cfg, snapshot, clk) != 0) {
+			rc = 1;
+			break;
+		}
 		uint32_t work = rules_proto_tick(rp, now);
 		int level3;
 		const char *why;
 		if (rules_proto_take_safe(rp, &level3, &why)) {
 			struct core_rules_sm_result res;
+			r.want_resume = 0; /* a fault today: only the next OPEN or an operator */
 			transition(&r, CORE_SYS_SAFE, level3 ? CORE_CAUSE_LEVEL3 : CORE_CAUSE_FAULT,
 				   0, "rules", why, &res);
+		}
+		if (r.desk) {
+			if (r.want_resume && now >= r.next_resume_ns) {
+				int rr = rules_desk_resume(r.desk, (int64_t)clk);
+				r.next_resume_ns = now + 1000000000ull;
+				if (rr != -EAGAIN || now > r.resume_deadline_ns)
+					r.want_resume = 0;
+			}
+			work += rules_desk_tick(r.desk, (int64_t)clk) != 0;
 		}
 		const struct shm_ctl_cmd *c;
 		while ((c = shm_ring_peek_spsc(&r.ctl)) != NULL) {
@@ -238,8 +323,9 @@ int rules_run(int argc, char **argv)
 		rt_idle(&idle, work);
 	}
 	rules_proto_tick(rp, rt_clock_now_ns()); /* the last events */
+	rules_desk_close(r.desk);
 	rules_proto_close(rp);
 	shm_segment_detach(&r.seg);
 	rt_log_info("rules stopped", NULL);
-	return 0;
+	return rc;
 }
