@@ -439,6 +439,18 @@ int rules_desk_resume(struct rules_desk *d, int64_t now_ns)
 static void job_scan(struct rules_desk *d, enum core_rules_rule_id r, int64_t now_ns)
 {
 	const struct core_rules_entry_rule *rule = &d->cfg->rule[r];
+	enum core_rules_acct type = r == CORE_RULE_GEN_CSP   ? CORE_ACCT_GEN
+				    : r == CORE_RULE_REV_CSP ? CORE_ACCT_REV
+				    : r == CORE_RULE_COM_CC  ? CORE_ACCT_COM
+							     : CORE_ACCT_MINI;
+	uint32_t open = 0;
+	for (uint32_t a = 0; a < d->st.accts.count; a++)
+		open += !d->st.accts.acct[a].closed && d->st.accts.acct[a].type == type;
+	if (!open) {
+		rt_log_info("scan skipped: no open account trades this rule", "rule=%s",
+			    core_rules_rule_name(r));
+		return;
+	}
 	enum core_rules_sys s = state_of(d);
 	if (s == CORE_SYS_MONITORING)
 		go(d, CORE_SYS_SCANNING, "entry window");
@@ -446,10 +458,6 @@ static void job_scan(struct rules_desk *d, enum core_rules_rule_id r, int64_t no
 		go(d, CORE_SYS_ANALYZING, core_rules_rule_name(r));
 	size_t nq = build_chain(d, (const char(*)[CORE_RULES_SYMBOL_MAX])rule->symbols,
 				rule->nsymbols, now_ns);
-	enum core_rules_acct type = r == CORE_RULE_GEN_CSP   ? CORE_ACCT_GEN
-				    : r == CORE_RULE_REV_CSP ? CORE_ACCT_REV
-				    : r == CORE_RULE_COM_CC  ? CORE_ACCT_COM
-							     : CORE_ACCT_MINI;
 	static struct core_rules_intent picks[CORE_RULES_ACCOUNTS_MAX * CORE_RULES_SYMBOLS_MAX];
 	uint32_t npicks = 0, nrows = 0;
 	uint32_t pick_n[CORE_RULES_ACCOUNTS_MAX * CORE_RULES_SYMBOLS_MAX];

@@ -45,6 +45,14 @@ struct rules_ctx {
 		*c_heartbeat, *c_transitions;
 };
 
+/* Decision time: the shared clock (replay time in a replay), the wall clock while a
+ * replay has not published its first quote. */
+static uint64_t decision_ns(const struct rules_ctx *r)
+{
+	uint64_t t = shm_clock_now(r->clock);
+	return t ? t : rt_clock_wall_ns();
+}
+
 static void publish_state(struct rules_ctx *r)
 {
 	/* single writer of the header's system_state: this process */
@@ -57,8 +65,8 @@ static int transition(struct rules_ctx *r, enum core_rules_sys to, enum core_rul
 		      int confirm, const char *who, const char *why,
 		      struct core_rules_sm_result *res)
 {
-	int rc = core_rules_sm_transition(&r->sm, to, cause, confirm != 0,
-					  (int64_t)shm_clock_now(r->clock), res);
+	int rc = core_rules_sm_transition(&r->sm, to, cause, confirm != 0, (int64_t)decision_ns(r),
+					  res);
 	if (rc == 0) {
 		if (res->from != res->to)
 			rt_counter_add(r->c_transitions, 1);
@@ -66,8 +74,7 @@ static int transition(struct rules_ctx *r, enum core_rules_sys to, enum core_rul
 			struct shm_audit_state st = {.from = res->from, .to = res->to};
 			snprintf(st.reason, sizeof(st.reason), "%s: %s",
 				 core_rules_cause_name(cause), why);
-			shm_audit_emit(&r->audit, SHM_AUDIT_STATE, rt_clock_wall_ns(), &st,
-				       sizeof(st));
+			shm_audit_emit(&r->audit, SHM_AUDIT_STATE, decision_ns(r), &st, sizeof(st));
 		}
 		rt_log(res->to == CORE_SYS_SAFE && res->from != CORE_SYS_SAFE ? RT_LOG_ERROR
 									      : RT_LOG_INFO,
@@ -115,7 +122,7 @@ static void on_level(void *ctx, const struct shm_event *ev, uint32_t worker)
 	if (r->desk)
 		rules_desk_on_level(r->desk, ev->pos_id, ev->from, ev->to, ev->price, ev->atr,
 				    ev->event_time_ns ? (int64_t)ev->event_time_ns
-						      : (int64_t)shm_clock_now(r->clock));
+						      : (int64_t)decision_ns(r));
 }
 
 /* The desk opens on the first valid shared-clock time (a replay's clock is 0 until
@@ -196,7 +203,7 @@ static void apply_ctl(struct rules_ctx *r, const struct shm_ctl_cmd *c)
 		char text[256];
 		snprintf(text, sizeof(text), "op=%u confirm=%u by=%s result=%s", c->op, c->confirm,
 			 who, rc < 0 ? res.v.text : "ok");
-		shm_audit_emit_text(&r->audit, SHM_AUDIT_COMMAND, rt_clock_wall_ns(), text);
+		shm_audit_emit_text(&r->audit, SHM_AUDIT_COMMAND, decision_ns(r), text);
 	}
 	rt_store_rlx_u64(r->c_last_result, (uint64_t)(rc < 0 ? -rc : 0));
 	rt_store_rlx_u64(r->c_last_why, (uint64_t)res.v.why);
@@ -262,7 +269,7 @@ int rules_run(int argc, char **argv)
 	CNT(c_heartbeat, "heartbeat.ns");
 	CNT(c_transitions, "state.transitions");
 	/* RULES §8: SAFE at start; a restart resumes the latch it had published */
-	core_rules_sm_init(&r.sm, (int64_t)shm_clock_now(r.clock));
+	core_rules_sm_init(&r.sm, (int64_t)decision_ns(&r));
 	r.sm.l3_latch = rt_load_rlx_u64(r.c_latch) != 0;
 	uint32_t was = rt_load_acq_u32(&r.seg.hdr->system_state);
 	if (was == SHM_STATE_EMERGENCY || was == SHM_STATE_MAINTENANCE || was == SHM_STATE_AUDIT)
