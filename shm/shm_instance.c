@@ -48,6 +48,9 @@ int shm_instance_plan(struct shm_plan *plan, const struct rt_config *cfg, struct
 	rc = rc
 		     ?: shm_plan_add(plan, SHM_KIND_COUNTERS, SHM_ROLE_NONE, 0, "rules",
 				     SHM_INSTANCE_COUNTERS, err);
+	rc = rc
+		     ?: shm_plan_add(plan, SHM_KIND_COUNTERS, SHM_ROLE_NONE, 0, "desk",
+				     SHM_INSTANCE_DESK_COUNTERS, err);
 	rc = rc ?: shm_plan_add(plan, SHM_KIND_RING, SHM_ROLE_CTL, 0, "ctl", 64, err);
 	rc = rc
 		     ?: shm_plan_add(plan, SHM_KIND_RING, SHM_ROLE_AUDIT, 0, "audit.rules",

@@ -25,6 +25,8 @@
 #include "shm/shm_segment.h"
 
 #define SHM_INSTANCE_COUNTERS 128u /* counters per owner */
+/* the rules desk's counters: its totals and three per account (64 accounts) */
+#define SHM_INSTANCE_DESK_COUNTERS 256u
 #define SHM_INSTANCE_HISTS 8u /* histograms per owner */
 #define SHM_INSTANCE_POSCTL 1024u /* slots of each position-command ring */
 #define SHM_INSTANCE_AUDIT_RING 16384u /* slots of each audit ring */

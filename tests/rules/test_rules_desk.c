@@ -14,6 +14,7 @@
 #include "shm/shm_atr.h"
 #include "shm/shm_audit.h"
 #include "shm/shm_board.h"
+#include "shm/shm_counters.h"
 #include "shm/shm_instance.h"
 #include "shm/shm_instr.h"
 #include "shm/shm_price.h"
@@ -207,6 +208,19 @@ static void no_more_audit(void)
 #define THU 20260115
 #define FRI 20260116
 
+static uint64_t desk_counter(const char *label)
+{
+	struct shm_counters cs;
+	shm_counters_attach(&cs,
+			    shm_segment_region(&g_seg, shm_segment_find_kind_name(
+							       &g_seg, SHM_KIND_COUNTERS, "desk")));
+	for (uint32_t i = 0; i < shm_counters_count(&cs); i++)
+		if (!strcmp(shm_counters_at(&cs, i)->label, label))
+			return shm_counters_at(&cs, i)->value;
+	fail_msg("no desk counter '%s'", label);
+	return 0;
+}
+
 static struct rules_desk *open_desk(int64_t now)
 {
 	struct rt_err err = {0};
@@ -276,6 +290,15 @@ static struct rules_desk *thursday_entry(void)
 	assert_string_equal(g_sent[0].account, "gen1");
 	/* cash: the collateral is reserved, the premium received */
 	assert_int_equal(s->accts.acct[0].available, P(400000) - p->strike * 100 + p->price * 100);
+	/* the inspector's view: the desk counters */
+	assert_int_equal(desk_counter("accounts"), 3);
+	assert_int_equal(desk_counter("positions.short_options"), 1);
+	assert_int_equal(desk_counter("intents"), 1);
+	assert_int_equal(desk_counter("fills.paper"), 1);
+	assert_int_equal(desk_counter("gen1.available_cents"),
+			 (uint64_t)(s->accts.acct[0].available / 1000000));
+	assert_int_equal(desk_counter("rev2.available_cents"), 30000000ull);
+	assert_int_equal(desk_counter("gen1.flags"), 0);
 	return d;
 }
 

@@ -1,9 +1,11 @@
 #include "workers/desk/rules_desk.h"
 
+#include "rt/rt_atomic.h"
 #include "rt/rt_log.h"
 #include "shm/shm_atr.h"
 #include "shm/shm_audit.h"
 #include "shm/shm_board.h"
+#include "shm/shm_counters.h"
 #include "shm/shm_instr.h"
 #include "shm/shm_price.h"
 #include "workers/audit/audit_crc32c.h"
@@ -44,6 +46,10 @@ struct rules_desk {
 	struct rules_desk_state st;
 	struct core_rules_quote *chain;
 	size_t nchain;
+	/* the "desk" counters region (inspector: alluse-shm counters) */
+	struct shm_counters cs;
+	int have_cs;
+	uint64_t n_intents, n_fills, n_jobs;
 };
 
 /* ---- names ------------------------------------------------------------------ */
@@ -80,10 +86,55 @@ static int32_t ny_date(int64_t now_ns)
 	return core_calendar_ny_from_utc_ns(now_ns, &lt) == 0 ? lt.date : 0;
 }
 
+/* ---- counters ----------------------------------------------------------------- */
+
+static void put(struct rules_desk *d, const char *label, uint64_t v)
+{
+	uint64_t *c = shm_counters_get_or_add(&d->cs, label);
+	if (c)
+		rt_store_rlx_u64(c, v);
+}
+
+/* Money as signed cents in a u64 word (two's complement: the inspector's JSON shows
+ * the bits; docs/rules-process.md). */
+static uint64_t cents(int64_t money)
+{
+	return (uint64_t)(money / (PRICE_SCALE / 100));
+}
+
+/* The desk's state for the inspector (single writer: this process). */
+static void publish(struct rules_desk *d)
+{
+	if (!d->have_cs)
+		return;
+	uint32_t shorts = 0;
+	for (uint32_t i = 0; i < d->st.book.n; i++)
+		shorts += d->st.book.pos[i].kind == CORE_POS_OPTION && d->st.book.pos[i].qty < 0;
+	put(d, "accounts", d->st.accts.count);
+	put(d, "positions", d->st.book.n);
+	put(d, "positions.short_options", shorts);
+	put(d, "forks", d->st.accts.nforks);
+	put(d, "intents", d->n_intents);
+	put(d, "fills.paper", d->n_fills);
+	put(d, "jobs", d->n_jobs);
+	for (uint32_t a = 0; a < d->st.accts.count; a++) {
+		const struct core_rules_account *acct = &d->st.accts.acct[a];
+		char an[16], label[SHM_COUNTER_LABEL_MAX];
+		rules_desk_account_name(acct, an, sizeof(an));
+		snprintf(label, sizeof(label), "%s.balance_cents", an);
+		put(d, label, cents(acct->balance));
+		snprintf(label, sizeof(label), "%s.available_cents", an);
+		put(d, label, cents(acct->available));
+		snprintf(label, sizeof(label), "%s.flags", an);
+		put(d, label, (uint64_t)acct->frozen | (uint64_t)acct->closed << 1);
+	}
+}
+
 /* ---- snapshot ----------------------------------------------------------------- */
 
 static int snap_save(struct rules_desk *d)
 {
+	publish(d);
 	char tmp[600];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->snapshot);
 	struct snap_head h;
@@ -352,6 +403,7 @@ static void execute(struct rules_desk *d, const struct core_rules_intent *it, ui
 	int32_t date = ny_date(now_ns);
 	uint64_t id0 = intent_id(date, it, n, 0);
 	audit_intent(d, it, id0, why, now_ns);
+	d->n_intents++;
 	for (uint32_t l = 0; l < it->nlegs && l < 2; l++) {
 		const struct core_rules_leg *g = &it->leg[l];
 		if (g->limit <= 0) {
@@ -368,6 +420,7 @@ static void execute(struct rules_desk *d, const struct core_rules_intent *it, ui
 			return;
 		}
 		audit_fill(d, it, l, id0 + l, now_ns);
+		d->n_fills++;
 	}
 }
 
@@ -697,6 +750,7 @@ uint32_t rules_desk_tick(struct rules_desk *d, int64_t now_ns)
 		job_close(d, date, now_ns);
 	}
 	core_rules_sched_mark(&d->st.sched, due, date);
+	d->n_jobs += (uint32_t)__builtin_popcount(due);
 	snap_save(d);
 	return due;
 }
@@ -803,6 +857,11 @@ struct rules_desk *rules_desk_open(const struct core_rules_cfg *cfg, struct shm_
 	d->audit = audit;
 	shm_board_attach(&d->board, shm_segment_region(seg, be));
 	shm_instr_attach(&d->dir, shm_segment_region(seg, ie));
+	const struct shm_dir_entry *ce = shm_segment_find_kind_name(seg, SHM_KIND_COUNTERS, "desk");
+	if (ce) {
+		shm_counters_attach(&d->cs, shm_segment_region(seg, ce));
+		d->have_cs = 1;
+	}
 	const struct shm_dir_entry *ae = shm_segment_find_kind_name(seg, SHM_KIND_ATR, "atr");
 	if (ae) {
 		shm_atr_attach(&d->atr, shm_segment_region(seg, ae));
@@ -836,6 +895,7 @@ struct rules_desk *rules_desk_open(const struct core_rules_cfg *cfg, struct shm_
 			    d->st.accts.count, d->st.book.n);
 		for (uint32_t i = 0; i < d->st.book.n; i++)
 			send_pos(d, &d->st.book.pos[i], SHM_POSCTL_ADD);
+		publish(d);
 	}
 	if (rc != 0) {
 		rules_desk_close(d);
