@@ -210,8 +210,15 @@ static void test_a_replayed_thursday_enters_one_gen_put_audited_and_watched(void
 		usleep(100000);
 	assert_int_equal(counter("worker.0", "positions"), 1);
 
-	/* operator commands: applied, audited with who ran them */
+	/* alluse-ctl status shows the desk */
 	int st;
+	const char *status[] = {test_bin("alluse-ctl"), "-n", g_inst, "status", NULL};
+	const char *out = tool(&st, status);
+	assert_int_equal(st, 0);
+	assert_non_null(strstr(out, "state         MONITORING"));
+	assert_non_null(strstr(out, "accounts      3"));
+	assert_non_null(strstr(out, "short options 1"));
+	/* operator commands: applied, audited with who ran them */
 	const char *safe[] = {test_bin("alluse-ctl"), "-n", g_inst, "safe", NULL};
 	tool(&st, safe);
 	assert_int_equal(st, 0);

@@ -37,9 +37,9 @@ static void usage(FILE *f)
 		   "INSTANCE defaults to $ALLUSE_INSTANCE, else \"dev\".\n");
 }
 
-static uint64_t *counter(struct shm_segment *s, const char *label)
+static uint64_t *counter_of(struct shm_segment *s, const char *owner, const char *label)
 {
-	const struct shm_dir_entry *e = shm_segment_find_kind_name(s, SHM_KIND_COUNTERS, "rules");
+	const struct shm_dir_entry *e = shm_segment_find_kind_name(s, SHM_KIND_COUNTERS, owner);
 	if (!e)
 		return NULL;
 	struct shm_counters cs;
@@ -50,9 +50,20 @@ static uint64_t *counter(struct shm_segment *s, const char *label)
 	return NULL;
 }
 
+static uint64_t *counter(struct shm_segment *s, const char *label)
+{
+	return counter_of(s, "rules", label);
+}
+
 static uint64_t value(struct shm_segment *s, const char *label)
 {
 	uint64_t *p = counter(s, label);
+	return p ? rt_load_rlx_u64(p) : 0;
+}
+
+static uint64_t desk(struct shm_segment *s, const char *label)
+{
+	uint64_t *p = counter_of(s, "desk", label);
 	return p ? rt_load_rlx_u64(p) : 0;
 }
 
@@ -65,21 +76,29 @@ static int status(struct shm_segment *s, int json)
 	if (json)
 		printf("{\"instance\":\"%s\",\"state\":\"%s\",\"state_number\":%u,\"level3_latch\":"
 		       "%s,"
-		       "\"rules_alive\":%s,\"commands\":%llu,\"transitions\":%llu}\n",
+		       "\"rules_alive\":%s,\"commands\":%llu,\"transitions\":%llu,"
+		       "\"accounts\":%llu,\"short_options\":%llu,\"intents\":%llu}\n",
 		       s->hdr->instance, shm_state_name(state), state,
 		       value(s, "level3.latch") ? "true" : "false", alive ? "true" : "false",
 		       (unsigned long long)value(s, "ctl.commands"),
-		       (unsigned long long)value(s, "state.transitions"));
+		       (unsigned long long)value(s, "state.transitions"),
+		       (unsigned long long)desk(s, "accounts"),
+		       (unsigned long long)desk(s, "positions.short_options"),
+		       (unsigned long long)desk(s, "intents"));
 	else
 		printf("instance      %s\nstate         %s\nlevel-3 latch %s\nrules process %s\n"
-		       "commands      %llu\ntransitions   %llu\n",
+		       "commands      %llu\ntransitions   %llu\naccounts      %llu\n"
+		       "short options %llu\nintents       %llu (since the rules process started)\n",
 		       s->hdr->instance, shm_state_name(state),
 		       value(s, "level3.latch")
 			       ? "set (leaving SAFE needs: alluse-ctl reset --confirm)"
 			       : "clear",
 		       alive ? "alive" : "not answering (no heartbeat in 2 s)",
 		       (unsigned long long)value(s, "ctl.commands"),
-		       (unsigned long long)value(s, "state.transitions"));
+		       (unsigned long long)value(s, "state.transitions"),
+		       (unsigned long long)desk(s, "accounts"),
+		       (unsigned long long)desk(s, "positions.short_options"),
+		       (unsigned long long)desk(s, "intents"));
 	return 0;
 }
 
