@@ -1,5 +1,6 @@
 #include "tests/support/test_util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -194,4 +195,33 @@ const char *test_market_dir(void)
 		return market;
 	}
 	return NULL;
+}
+
+pid_t test_find_proc(const char *prog, const char *word)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t found = 0;
+	while (d && (de = readdir(d))) {
+		char path[300], buf[1024];
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		int fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		int has_prog = strstr(buf, prog) != NULL, has_word = 0;
+		for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
+			has_word |= !strcmp(buf + i, word);
+		if (has_prog && has_word) {
+			found = (pid_t)atoi(de->d_name);
+			break;
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
 }

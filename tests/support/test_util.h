@@ -31,4 +31,9 @@ struct run_result {
 int run_capture(const char *const argv[], unsigned timeout_ms, struct run_result *r);
 void run_result_free(struct run_result *r);
 
+/* pid of a process whose command line contains `prog` and has an argument equal to
+ * `word` (e.g. the instance name), or 0. */
+#include <sys/types.h>
+pid_t test_find_proc(const char *prog, const char *word);
+
 #endif

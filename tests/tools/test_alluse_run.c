@@ -61,36 +61,6 @@ static uint64_t counter(struct shm_segment *s, const char *owner, const char *la
 	return 0;
 }
 
-/* pid of the process whose command line has all of the given words */
-static pid_t find_proc(const char *prog, const char *word)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	pid_t found = 0;
-	while (d && (de = readdir(d))) {
-		char path[300], buf[1024];
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		int fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		int has_prog = strstr(buf, prog) != NULL, has_word = 0;
-		for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
-			has_word |= !strcmp(buf + i, word);
-		if (has_prog && has_word) {
-			found = (pid_t)atoi(de->d_name);
-			break;
-		}
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
 static int wait_for(int (*cond)(struct shm_segment *), struct shm_segment *s, unsigned ms)
 {
 	for (unsigned i = 0; i < ms / 20; i++) {
@@ -169,12 +139,12 @@ static void test_killed_worker_is_restarted_and_resumes_its_positions(void **sta
 	levels(&s, before, &n);
 	assert_int_equal(n, 3);
 	assert_int_equal(before[1], 1); /* AAPL put at level 1 from the start */
-	pid_t w = find_proc("alluse-worker", g_inst);
+	pid_t w = test_find_proc("alluse-worker", g_inst);
 	assert_true(w > 0);
 	kill(w, SIGKILL);
 	assert_true(wait_for(restarted, &s, 5000));
 	pid_t w2 = 0;
-	for (int i = 0; i < 100 && !(w2 = find_proc("alluse-worker", g_inst)); i++)
+	for (int i = 0; i < 100 && !(w2 = test_find_proc("alluse-worker", g_inst)); i++)
 		usleep(20000);
 	usleep(300000);
 	uint8_t after[4] = {9, 9, 9, 9};

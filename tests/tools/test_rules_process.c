@@ -170,29 +170,7 @@ static uint64_t counter(const char *owner, const char *label)
 
 static pid_t rules_pid(void)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	pid_t found = 0;
-	while (d && (de = readdir(d)) && !found) {
-		char path[300], buf[1024];
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		int fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		int has_inst = 0;
-		for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
-			has_inst |= !strcmp(buf + i, g_inst);
-		if (strstr(buf, "alluse-rules") && has_inst)
-			found = (pid_t)atoi(de->d_name);
-	}
-	if (d)
-		closedir(d);
-	return found;
+	return test_find_proc("alluse-rules", g_inst);
 }
 
 static void test_a_replayed_thursday_enters_one_gen_put_audited_and_watched(void **state)

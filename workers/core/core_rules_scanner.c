@@ -24,6 +24,26 @@ static int years_to_close(int32_t expiry, int64_t now_ns, double *t)
 	return 0;
 }
 
+/* The Black-Scholes input of a quote at now_ns with volatility vol. */
+static int bs_input(const struct core_rules_cfg *cfg, const struct core_rules_quote *q,
+		    int64_t now_ns, double vol, struct core_bs_input *in)
+{
+	double t;
+	int rc = years_to_close(q->expiry, now_ns, &t);
+	if (rc)
+		return rc;
+	*in = (struct core_bs_input){
+		.right = q->right,
+		.spot = price_to_double(q->spot),
+		.strike = price_to_double(q->strike),
+		.t = t,
+		.rate = cfg->rate,
+		.div = cfg->div_yield,
+		.vol = vol,
+	};
+	return 0;
+}
+
 int core_rules_quote_delta(const struct core_rules_cfg *cfg, const struct core_rules_quote *q,
 			   int64_t now_ns, double *delta)
 {
@@ -35,19 +55,10 @@ int core_rules_quote_delta(const struct core_rules_cfg *cfg, const struct core_r
 	}
 	if (!isfinite(q->iv) || q->iv < 0 || q->spot <= 0 || q->strike <= 0)
 		return -ENODATA;
-	double t;
-	int rc = years_to_close(q->expiry, now_ns, &t);
+	struct core_bs_input in;
+	int rc = bs_input(cfg, q, now_ns, q->iv, &in);
 	if (rc)
 		return rc;
-	struct core_bs_input in = {
-		.right = q->right,
-		.spot = price_to_double(q->spot),
-		.strike = price_to_double(q->strike),
-		.t = t,
-		.rate = cfg->rate,
-		.div = cfg->div_yield,
-		.vol = q->iv,
-	};
 	double d = core_bs_delta(&in);
 	if (!isfinite(d))
 		return -EINVAL;
@@ -63,19 +74,10 @@ int core_rules_quote_iv(const struct core_rules_cfg *cfg, const struct core_rule
 	int64_t mid = core_rules_mid(q->bid, q->ask);
 	if (q->spot <= 0 || q->strike <= 0 || mid <= 0)
 		return -ENODATA;
-	double t;
-	int rc = years_to_close(q->expiry, now_ns, &t);
+	struct core_bs_input in;
+	int rc = bs_input(cfg, q, now_ns, 0.3, &in); /* 0.3: the search's first guess */
 	if (rc)
 		return rc;
-	struct core_bs_input in = {
-		.right = q->right,
-		.spot = price_to_double(q->spot),
-		.strike = price_to_double(q->strike),
-		.t = t,
-		.rate = cfg->rate,
-		.div = cfg->div_yield,
-		.vol = 0.3,
-	};
 	return core_bs_implied_vol(&in, price_to_double(mid), iv, NULL);
 }
 
