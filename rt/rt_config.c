@@ -299,16 +299,20 @@ static const struct cfg_key keys[] = {
 	RULE_KEYS("mini_csp", CORE_RULE_MINI_CSP, CORE_RIGHT_PUT),
 	RULE_KEYS("mini_cc", CORE_RULE_MINI_CC, CORE_RIGHT_CALL),
 	/* RULES §2 sizing */
-	KEY_FRACTION("sizing.deploy_min", rules.deploy_min_bp, 0, "of available cash"),
-	KEY_FRACTION("sizing.deploy_target", rules.deploy_target_bp, 0, "of available cash"),
-	KEY_FRACTION("sizing.deploy_max", rules.deploy_max_bp, 1, "of available cash"),
+	KEY_FRACTION("sizing.deploy_min", rules.deploy_min_bp, 0, "a share of the available cash"),
+	KEY_FRACTION("sizing.deploy_target", rules.deploy_target_bp, 0,
+		     "a share of the available cash"),
+	KEY_FRACTION("sizing.deploy_max", rules.deploy_max_bp, 1, "a share of the available cash"),
 	KEY_FRACTION("sizing.symbol_cap", rules.symbol_cap_bp, 1,
 		     "most of an account's capital on one symbol"),
 	KEY_FRACTION("sizing.mini_csp", rules.mini_csp_bp, 0, "a Mini's capital for its CSP half"),
 	/* RULES §1, §6 accounts */
-	KEY_FRACTION("accounts.split_gen", rules.split_gen_bp, 0, "the three splits sum to 1"),
-	KEY_FRACTION("accounts.split_rev", rules.split_rev_bp, 0, "the three splits sum to 1"),
-	KEY_FRACTION("accounts.split_com", rules.split_com_bp, 0, "the three splits sum to 1"),
+	KEY_FRACTION("accounts.split_gen", rules.split_gen_bp, 0,
+		     "split_gen + split_rev + split_com = 1"),
+	KEY_FRACTION("accounts.split_rev", rules.split_rev_bp, 0,
+		     "split_gen + split_rev + split_com = 1"),
+	KEY_FRACTION("accounts.split_com", rules.split_com_bp, 0,
+		     "split_gen + split_rev + split_com = 1"),
 	KEY_MONEY("accounts.gen_fork_step", rules.gen_fork_step, 1, NULL),
 	KEY_MONEY("accounts.mini_capital", rules.mini_capital, 1, "at most gen_fork_step"),
 	KEY_MONEY("accounts.rev_fork_step", rules.rev_fork_step, 1, NULL),
@@ -1539,6 +1543,14 @@ static int core_fail(struct bind *b, const char *msg, const char *suffix)
 			if (b->line_of[i] && path_under(keys[i].path, sec, sl) &&
 			    has_word(p, keys[i].path + sl + 1))
 				line = b->line_of[i];
+	}
+	char al[512] = "";
+	if (!suffix[0] && k && !strstr(p, "(allowed")) {
+		al[0] = ' ';
+		al[1] = '(';
+		allowed(k, false, al + 2, sizeof(al) - 3);
+		strcat(al, ")");
+		suffix = al;
 	}
 	return fail(b, line, "key '%s'%s: %s%s", label, entry, p, suffix);
 }
