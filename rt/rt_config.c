@@ -1110,9 +1110,9 @@ static int set_scalar(struct bind *b, const struct cfg_key *k, bool item, const 
 				    text, scale, allowed(k, item, al, sizeof(al)));
 		if (r || x < k->smin || x > k->smax)
 			return fail(b, line, "%s: %s is %s (allowed: %s)", what, text,
-				    r == 0 && x < 0         ? "negative"
-				    : r == 0 && x < k->smin ? "too small"
-							    : "too large",
+				    v->text[0] == '-' && k->smin >= 0 ? "negative"
+				    : r == 0 && x < k->smin           ? "too small"
+								      : "too large",
 				    allowed(k, item, al, sizeof(al)));
 		if (k->size == sizeof(int64_t))
 			*(int64_t *)field = x;

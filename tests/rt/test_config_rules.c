@@ -118,6 +118,8 @@ static void test_money_errors(void **state)
 	expect_error("accounts:\n  gen_fork_step: 99999999999999999999999\n",
 		     "t.yaml:2:", "'accounts.gen_fork_step': 99999999999999999999999 is too large",
 		     "0.00000001..10000000000", NULL);
+	expect_error("accounts:\n  gen_fork_step: -99999999999999999999999\n",
+		     "t.yaml:2:", "-99999999999999999999999 is negative", NULL);
 	expect_error("accounts:\n  gen_fork_step: 0\n",
 		     "t.yaml:2: key 'accounts.gen_fork_step': 0 is too small", NULL);
 	static const char *const not_decimal[] = {"1e5",  "1,000", ".5",    "5.",  "007",
