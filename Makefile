@@ -79,8 +79,11 @@ $(BUILD)/obj/%.o: %.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-# The embedded default configuration: config/alluse.yaml linked in as bytes.
-$(BUILD)/obj/config/default_config.o: config/default_config.S config/alluse.yaml
+# The embedded configuration: config/alluse.yaml and the environments' overlays
+# (development, staging, production) linked in as bytes.
+CONFIG_EMBEDDED := config/alluse.yaml config/development.yaml config/staging.yaml \
+	config/production.yaml
+$(BUILD)/obj/config/default_config.o: config/default_config.S $(CONFIG_EMBEDDED)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	$(Q)$(CC) -c -o $@ $<

@@ -9,6 +9,8 @@
  * (0600 is octal only because the key is a file mode).
  */
 #include "rt/rt_config.h"
+#include "workers/core/core_calendar.h"
+#include "workers/core/core_rules_state.h"
 
 #include <errno.h>
 #include <math.h>
@@ -20,8 +22,12 @@
 #include <unistd.h>
 #include <yaml.h>
 
-/* config/default_config.S: config/alluse.yaml followed by a NUL */
+/* config/default_config.S: config/alluse.yaml and the environments' overlays, each
+ * followed by a NUL */
 extern const char alluse_default_config[];
+extern const char alluse_env_development[];
+extern const char alluse_env_staging[];
+extern const char alluse_env_production[];
 
 #define EMBEDDED_NAME "<embedded config/alluse.yaml>"
 #define YAML_NODES_MAX 100000u /* a real configuration has a few hundred */
@@ -31,6 +37,9 @@ extern const char alluse_default_config[];
 
 _Static_assert(sizeof(enum rt_idle_kind) == sizeof(int), "enum fields are stored as int");
 _Static_assert(sizeof(enum rt_log_level) == sizeof(int), "enum fields are stored as int");
+_Static_assert(sizeof(enum core_right) == sizeof(int), "enum fields are stored as int");
+_Static_assert(RT_CONFIG_TICKER_MAX == CORE_RULES_SYMBOL_MAX,
+	       "instruments are passed to core_rules_cfg_check_known as they are");
 
 /* ------------------------------------------------------------------ schema */
 
@@ -44,10 +53,18 @@ enum cfg_type {
 	CFG_STR_LIST, /* char[max_items][size] + uint32_t count */
 	CFG_INT_LIST, /* intN_t[max_items] + uint32_t count, each smin..smax */
 	CFG_DOUBLE, /* double, finite, dmin..dmax */
+	/* exact decimal text scaled by 10^scale into int64_t (size 8) or uint32_t (size
+	 * 4), smin..smax in scaled units: money (scale 8), fractions (scale 4: bp) */
+	CFG_FIXED,
+	CFG_TOD, /* int32_t New York seconds of day from "HH:MM[:SS]", smin..smax */
+	CFG_WEEKDAYS, /* uint32_t bit set (bit 0 = Sunday) from a list of day names */
+	CFG_STATES, /* uint32_t bit set of enum core_rules_sys from a list of names */
+	CFG_RIGHT, /* enum core_right that must be smin (the rule's own right) */
 };
 
 #define CFG_POW2 0x1u /* integers: must be a power of two */
 #define CFG_UNIQUE 0x2u /* lists: no entry twice */
+#define CFG_PERCENT 0x4u /* CFG_FIXED with scale >= 2: "97.5%" is accepted too */
 
 struct cfg_key {
 	const char *path; /* dotted: "shm.mode" */
@@ -60,6 +77,8 @@ struct cfg_key {
 	const char *charset; /* CFG_STR*: every allowed byte */
 	const char *charset_desc; /* how errors and docs spell the charset */
 	const char *note; /* appended to the allowed text: "-1 = not pinned" */
+	const char *unit; /* CFG_FIXED: "an amount in USD", "a fraction", ... */
+	uint32_t scale; /* CFG_FIXED: decimals */
 	size_t off; /* offsetof(struct rt_config, field) */
 	size_t size; /* field size; lists: one element */
 	uint32_t max_items; /* lists */
@@ -112,6 +131,22 @@ struct cfg_key {
 		.path = p, .type = CFG_INT_LIST, .smin = lo, .smax = hi, .note = nt, LIST(f, n)    \
 	}
 
+#define KEY_FIXED(p, f, sc, lo, hi, fl, un, nt)                                                    \
+	{                                                                                          \
+		.path = p, .type = CFG_FIXED, .scale = sc, .smin = lo, .smax = hi, .flags = fl,    \
+		.unit = un, .note = nt, FIELD(f)                                                   \
+	}
+/* USD as decimal text into 10^-8 USD (PRICE_SCALE) */
+#define KEY_MONEY(p, f, lo, nt)                                                                    \
+	KEY_FIXED(p, f, 8, lo, CORE_RULES_MONEY_MAX, 0, "an amount in USD", nt)
+/* a fraction 0..1 (or a percentage) into basis points */
+#define KEY_FRACTION(p, f, lo, nt)                                                                 \
+	KEY_FIXED(p, f, 4, lo, CORE_RULES_BP, CFG_PERCENT, "a fraction", nt)
+#define KEY_TOD(p, f, lo, hi, nt)                                                                  \
+	{                                                                                          \
+		.path = p, .type = CFG_TOD, .smin = lo, .smax = hi, .note = nt, FIELD(f)           \
+	}
+
 #define DIGITS "0123456789"
 #define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #define LOWER "abcdefghijklmnopqrstuvwxyz"
@@ -127,6 +162,27 @@ _Static_assert(RT_LOG_DEBUG == 0 && RT_LOG_INFO == 1 && RT_LOG_WARN == 2 && RT_L
 	       "log_level_names in enum order");
 _Static_assert(RT_IDLE_SPIN == 0 && RT_IDLE_BACKOFF == 1 && RT_IDLE_BLOCK == 2,
 	       "idle_names in enum order");
+
+/* The keys of one entry rule, rules.<nm>.* -> rules.rule[i] */
+#define RULE_KEYS(nm, i, rt)                                                                       \
+	{.path = "rules." nm ".right", .type = CFG_RIGHT, .smin = rt, FIELD(rules.rule[i].right)}, \
+		KEY_DOUBLE("rules." nm ".delta_min", rules.rule[i].delta_min, 0.0, 1.0,            \
+			   "|delta|, at most delta_max"),                                          \
+		KEY_DOUBLE("rules." nm ".delta_max", rules.rule[i].delta_max, 0.0, 1.0,            \
+			   "|delta|, inclusive"),                                                  \
+		KEY_INT("rules." nm ".dte_min", rules.rule[i].dte_min, 0, CORE_RULES_DTE_MAX,      \
+			"calendar days, at most dte_max"),                                         \
+		KEY_INT("rules." nm ".dte_max", rules.rule[i].dte_max, 0, CORE_RULES_DTE_MAX,      \
+			"calendar days, inclusive"),                                               \
+		{.path = "rules." nm ".weekdays",                                                  \
+		 .type = CFG_WEEKDAYS,                                                             \
+		 FIELD(rules.rule[i].weekdays)},                                                   \
+		KEY_TOD("rules." nm ".window_start", rules.rule[i].window_start_s, 0,              \
+			CORE_CALENDAR_SEC_PER_DAY - 1, "before window_end"),                       \
+		KEY_TOD("rules." nm ".window_end", rules.rule[i].window_end_s, 1,                  \
+			CORE_CALENDAR_SEC_PER_DAY, "exclusive; after window_start"),               \
+		KEY_STR_LIST("rules." nm ".symbols", rules.rule[i].symbols,                        \
+			     rules.rule[i].nsymbols, 1, UPPER DIGITS ".", "A-Z 0-9 .")
 
 /* Rows of one section are contiguous (rt_config_dump relies on it). */
 static const struct cfg_key keys[] = {
@@ -212,6 +268,13 @@ static const struct cfg_key keys[] = {
 	 .charset = PATHCHARS,
 	 .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space",
 	 FIELD(protocol.bars_dir)},
+	/* RULES §4 protocol actions (struct core_rules_cfg) */
+	KEY_INT("protocol.roll_dte_max", rules.roll_dte_max, 1, CORE_RULES_DTE_MAX,
+		"calendar days from the trade date to a roll's new expiry"),
+	KEY_MONEY("protocol.roll_min_credit", rules.roll_min_credit, 0,
+		  "least net credit of a roll, per share"),
+	KEY_FIXED("protocol.hedge_atr", rules.hedge_atr_mult, 2, 1, 100000, 0,
+		  "a multiple of ATR(5)", "hedge strike this far beyond the price"),
 	{.path = "audit.dir",
 	 .type = CFG_STR,
 	 .umin = 1,
@@ -229,6 +292,42 @@ static const struct cfg_key keys[] = {
 	KEY_UINT("audit.commit_ms", audit.commit_ms, 1, 10000, 0),
 	KEY_UINT("audit.rotate_mb", audit.rotate_mb, 1, 65536, 0),
 	KEY_STR_LIST("instruments", instruments, ninstruments, 1, UPPER DIGITS ".", "A-Z 0-9 ."),
+	/* RULES §1 eligibility, one section per entry rule */
+	RULE_KEYS("gen_csp", CORE_RULE_GEN_CSP, CORE_RIGHT_PUT),
+	RULE_KEYS("rev_csp", CORE_RULE_REV_CSP, CORE_RIGHT_PUT),
+	RULE_KEYS("com_cc", CORE_RULE_COM_CC, CORE_RIGHT_CALL),
+	RULE_KEYS("mini_csp", CORE_RULE_MINI_CSP, CORE_RIGHT_PUT),
+	RULE_KEYS("mini_cc", CORE_RULE_MINI_CC, CORE_RIGHT_CALL),
+	/* RULES §2 sizing */
+	KEY_FRACTION("sizing.deploy_min", rules.deploy_min_bp, 0, "a share of the available cash"),
+	KEY_FRACTION("sizing.deploy_target", rules.deploy_target_bp, 0,
+		     "a share of the available cash"),
+	KEY_FRACTION("sizing.deploy_max", rules.deploy_max_bp, 1, "a share of the available cash"),
+	KEY_FRACTION("sizing.symbol_cap", rules.symbol_cap_bp, 1,
+		     "most of an account's capital on one symbol"),
+	KEY_FRACTION("sizing.mini_csp", rules.mini_csp_bp, 0, "a Mini's capital for its CSP half"),
+	/* RULES §1, §6 accounts */
+	KEY_FRACTION("accounts.split_gen", rules.split_gen_bp, 0,
+		     "split_gen + split_rev + split_com = 1"),
+	KEY_FRACTION("accounts.split_rev", rules.split_rev_bp, 0,
+		     "split_gen + split_rev + split_com = 1"),
+	KEY_FRACTION("accounts.split_com", rules.split_com_bp, 0,
+		     "split_gen + split_rev + split_com = 1"),
+	KEY_MONEY("accounts.gen_fork_step", rules.gen_fork_step, 1, NULL),
+	KEY_MONEY("accounts.mini_capital", rules.mini_capital, 1, "at most gen_fork_step"),
+	KEY_MONEY("accounts.rev_fork_step", rules.rev_fork_step, 1, NULL),
+	KEY_MONEY("accounts.rev_fork_capital", rules.rev_fork_capital, 1, "at most rev_fork_step"),
+	KEY_UINT("accounts.mini_merge_years", rules.mini_merge_years, 1, 100, 0),
+	KEY_FIXED("accounts.mini_merge_multiple", rules.mini_merge_multiple_bp, 4,
+		  CORE_RULES_BP + 1, 1000000, 0, "a multiple of a Mini's initial capital", NULL),
+	KEY_MONEY("accounts.mini_merge_balance", rules.mini_merge_balance, 1,
+		  "more than mini_capital"),
+	/* scanner: Black-Scholes delta when the chain has none */
+	KEY_DOUBLE("scanner.rate", rules.rate, -1.0, 1.0, "per year, continuously compounded"),
+	KEY_DOUBLE("scanner.div_yield", rules.div_yield, -1.0, 1.0,
+		   "per year, continuously compounded"),
+	/* RULES §8 the gate */
+	{.path = "gate.entry_states", .type = CFG_STATES, FIELD(rules.entry_states)},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -280,6 +379,7 @@ void rt_config_defaults(struct rt_config *c)
 	c->ninstruments = sizeof(default_instruments) / sizeof(default_instruments[0]);
 	for (uint32_t i = 0; i < c->ninstruments; i++)
 		strcpy(c->instruments[i], default_instruments[i]);
+	core_rules_cfg_defaults(&c->rules);
 }
 
 /* ------------------------------------------------------------- YAML tree */
@@ -512,6 +612,7 @@ struct bind {
 	struct rt_config *c;
 	struct rt_err *err;
 	uint32_t line_of[NKEYS]; /* where this file set each key, 0 = not set */
+	const struct ynode *node_of[NKEYS]; /* its value (lists: their entries' lines) */
 };
 
 static int fail(struct bind *b, uint32_t line, const char *fmt, ...)
@@ -583,6 +684,36 @@ static void addf(char *buf, size_t size, size_t *o, const char *fmt, ...)
 	*o = n < 0 ? size : *o + (size_t)n;
 }
 
+/* v / 10^scale as the shortest exact decimal text: 100000, 0.01, 0.975, -0.5 */
+static const char *fixed_text(int64_t v, uint32_t scale, char *buf, size_t size)
+{
+	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v, p = 1;
+	for (uint32_t i = 0; i < scale; i++)
+		p *= 10;
+	int n = snprintf(buf, size, "%s%llu", v < 0 ? "-" : "", (unsigned long long)(mag / p));
+	uint64_t frac = mag % p;
+	if (frac && n > 0 && (size_t)n < size) {
+		char f[24];
+		snprintf(f, sizeof(f), "%0*llu", (int)scale, (unsigned long long)frac);
+		size_t fl = strlen(f);
+		while (fl && f[fl - 1] == '0')
+			f[--fl] = '\0';
+		snprintf(buf + n, size - (size_t)n, ".%s", f);
+	}
+	return buf;
+}
+
+/* "09:45:00" */
+static const char *tod_text(int32_t s, char *buf, size_t size)
+{
+	snprintf(buf, size, "%02d:%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
+	return buf;
+}
+
+static const char *const day_short[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+static const char *const day_long[7] = {"sunday",   "monday", "tuesday", "wednesday",
+					"thursday", "friday", "saturday"};
+
 /* What a value of key k (or one entry of list k) may be, for "(allowed: ...)". */
 static const char *allowed(const struct cfg_key *k, bool item, char *buf, size_t size)
 {
@@ -622,6 +753,43 @@ static const char *allowed(const struct cfg_key *k, bool item, char *buf, size_t
 		addf(buf, size, &o,
 		     "octal file mode 0600..0777 with a leading 0, owner read and "
 		     "write, e.g. 0640");
+		break;
+	case CFG_FIXED: {
+		char lo[40], hi[40];
+		addf(buf, size, &o, "%s in %s..%s with at most %u decimals", k->unit,
+		     fixed_text(k->smin, k->scale, lo, sizeof(lo)),
+		     fixed_text(k->smax, k->scale, hi, sizeof(hi)), k->scale);
+		if (k->flags & CFG_PERCENT)
+			addf(buf, size, &o,
+			     " (e.g. 0.975), or a percentage with at most %u decimals (97.5%%)",
+			     k->scale - 2);
+		break;
+	}
+	case CFG_TOD: {
+		char lo[16], hi[16];
+		addf(buf, size, &o, "a New York time of day HH:MM or HH:MM:SS in %s..%s",
+		     tod_text((int32_t)k->smin, lo, sizeof(lo)),
+		     tod_text((int32_t)k->smax, hi, sizeof(hi)));
+		break;
+	}
+	case CFG_WEEKDAYS:
+		addf(buf, size, &o,
+		     "a list of 1..5 different days from mon, tue, wed, thu, fri (or monday.."
+		     "friday, any case)");
+		break;
+	case CFG_STATES:
+		addf(buf, size, &o, "a list of different states from ");
+		for (int i = 0; i < CORE_SYS_COUNT; i++)
+			if (i != CORE_SYS_SAFE && i != CORE_SYS_EMERGENCY &&
+			    i != CORE_SYS_MAINTENANCE)
+				addf(buf, size, &o, "%s%s", o && buf[o - 1] != ' ' ? ", " : "",
+				     core_rules_sys_name((enum core_rules_sys)i));
+		addf(buf, size, &o,
+		     " (any case; never SAFE, EMERGENCY or MAINTENANCE; [] = no entries)");
+		break;
+	case CFG_RIGHT:
+		addf(buf, size, &o, "%s (fixed by the rule)",
+		     k->smin == CORE_RIGHT_PUT ? "put" : "call");
 		break;
 	default:
 		break;
@@ -722,6 +890,79 @@ static bool match(const struct ynode *v, const char *word)
 {
 	size_t n = strlen(word);
 	return v->len == n && memcmp(v->text, word, n) == 0;
+}
+
+static bool match_ci(const struct ynode *v, const char *word)
+{
+	size_t n = strlen(word);
+	return v->len == n && strncasecmp(v->text, word, n) == 0;
+}
+
+/* [+-]?(0|[1-9][0-9]*)(\.[0-9]+)? scaled by 10^scale, exactly (no binary floating
+ * point): 0; -EINVAL not such a decimal; -EDOM more than scale decimals; -ERANGE
+ * beyond the int64_t range. */
+static int parse_fixed(const char *s, size_t len, uint32_t scale, int64_t *out)
+{
+	size_t i = 0, ni, nf = 0, fi = 0;
+	bool neg = false;
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	for (ni = i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	size_t nint = i - ni;
+	if (nint == 0 || (nint > 1 && s[ni] == '0'))
+		return -EINVAL;
+	if (i < len && s[i] == '.') {
+		for (fi = ++i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		nf = i - fi;
+		if (nf == 0)
+			return -EINVAL;
+	}
+	if (i != len)
+		return -EINVAL;
+	if (nf > scale)
+		return -EDOM;
+	uint64_t mag = 0;
+	bool over = false;
+	for (size_t d = 0; d < nint + scale; d++) {
+		unsigned digit = d < nint        ? (unsigned)(s[ni + d] - '0')
+				 : d - nint < nf ? (unsigned)(s[fi + d - nint] - '0')
+						 : 0u;
+		if (mag > (UINT64_MAX - digit) / 10)
+			over = true;
+		else
+			mag = mag * 10 + digit;
+	}
+	if (over || mag > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
+		return -ERANGE;
+	*out = neg ? (int64_t)(0 - mag) : (int64_t)mag;
+	return 0;
+}
+
+/* H:MM, HH:MM, H:MM:SS or HH:MM:SS, at most 24:00:00: seconds of day, or -1 */
+static int32_t parse_tod(const char *s, size_t len)
+{
+	int f[3] = {0, 0, 0}, nf = 0;
+	size_t i = 0;
+	while (nf < 3) {
+		size_t st = i;
+		int x = 0;
+		for (; i < len && s[i] >= '0' && s[i] <= '9' && i - st < 2; i++)
+			x = x * 10 + (s[i] - '0');
+		size_t nd = i - st;
+		if (nd == 0 || (nf > 0 && nd != 2))
+			return -1;
+		f[nf++] = x;
+		if (i == len)
+			break;
+		if (s[i++] != ':')
+			return -1;
+	}
+	if (i != len || nf < 2 || f[1] > 59 || f[2] > 59 || f[0] > 24 ||
+	    (f[0] == 24 && (f[1] || f[2])))
+		return -1;
+	return f[0] * 3600 + f[1] * 60 + f[2];
 }
 
 /* One scalar value (a key's, or a list entry's) into field. what = "key 'x'" or
@@ -851,9 +1092,130 @@ static int set_scalar(struct bind *b, const struct cfg_key *k, bool item, const 
 		*(uint32_t *)field = m;
 		return 0;
 	}
+	case CFG_FIXED: {
+		int64_t x;
+		uint32_t scale = k->scale;
+		size_t len = v->len;
+		bool pct = (k->flags & CFG_PERCENT) && len > 1 && v->text[len - 1] == '%';
+		if (pct)
+			scale -= 2, len--;
+		int r = parse_fixed(v->text, len, scale, &x);
+		if (r == -EINVAL)
+			return fail(b, line,
+				    "%s: '%s' is not a decimal number (digits, one optional '.', "
+				    "no exponent; allowed: %s)",
+				    what, text, allowed(k, item, al, sizeof(al)));
+		if (r == -EDOM)
+			return fail(b, line, "%s: %s has more than %u decimals (allowed: %s)", what,
+				    text, scale, allowed(k, item, al, sizeof(al)));
+		if (r || x < k->smin || x > k->smax)
+			return fail(b, line, "%s: %s is %s (allowed: %s)", what, text,
+				    v->text[0] == '-' && k->smin >= 0 ? "negative"
+				    : r == 0 && x < k->smin           ? "too small"
+								      : "too large",
+				    allowed(k, item, al, sizeof(al)));
+		if (k->size == sizeof(int64_t))
+			*(int64_t *)field = x;
+		else
+			*(uint32_t *)field = (uint32_t)x;
+		return 0;
+	}
+	case CFG_TOD: {
+		int32_t x = parse_tod(v->text, v->len);
+		if (x < 0)
+			return fail(b, line, "%s: '%s' is not a time of day (allowed: %s)", what,
+				    text, allowed(k, item, al, sizeof(al)));
+		if (x < k->smin || x > k->smax)
+			return fail(b, line, "%s: %s is out of range (allowed: %s)", what, text,
+				    allowed(k, item, al, sizeof(al)));
+		*(int32_t *)field = x;
+		return 0;
+	}
+	case CFG_RIGHT: {
+		enum core_right want = (enum core_right)k->smin;
+		enum core_right got = match_ci(v, "put")    ? CORE_RIGHT_PUT
+				      : match_ci(v, "call") ? CORE_RIGHT_CALL
+							    : (enum core_right)0;
+		if (got != want)
+			return fail(b, line, "%s: '%s' is not this rule's right (allowed: %s)",
+				    what, text, allowed(k, item, al, sizeof(al)));
+		*(enum core_right *)field = got;
+		return 0;
+	}
 	default:
 		return fail(b, line, "%s: internal error: bad schema type", what);
 	}
+}
+
+/* The entry of list node v that names day d (0..6) or state, for CFG_WEEKDAYS and
+ * CFG_STATES: its bit, or -1 when it names none. */
+static int bit_named(const struct cfg_key *k, const struct ynode *v)
+{
+	if (k->type == CFG_WEEKDAYS) {
+		for (int d = 0; d < 7; d++)
+			if (match_ci(v, day_short[d]) || match_ci(v, day_long[d]))
+				return d;
+		return -1;
+	}
+	for (int st = 0; st < CORE_SYS_COUNT; st++)
+		if (match_ci(v, core_rules_sys_name((enum core_rules_sys)st)))
+			return st;
+	return -1;
+}
+
+/* A list of names into a uint32_t bit set (CFG_WEEKDAYS, CFG_STATES). */
+static int set_bits(struct bind *b, const struct cfg_key *k, const struct ynode *key,
+		    const struct ynode *v, uint32_t *field)
+{
+	char al[512], sh[SHOW_MAX * 4 + 8];
+	bool days = k->type == CFG_WEEKDAYS;
+	if (is_null(v) && !days) {
+		*field = 0;
+		return 0;
+	}
+	if (is_null(v) || v->kind != Y_SEQ)
+		return fail(b, is_null(v) || v->kind != Y_SCALAR ? key->line : v->line,
+			    "key '%s': expected a list, found %s (allowed: %s)", k->path,
+			    is_null(v) ? "no value" : kind_names[v->kind],
+			    allowed(k, false, al, sizeof(al)));
+	if (days && v->n == 0)
+		return fail(b, key->line, "key '%s': empty list (allowed: %s)", k->path,
+			    allowed(k, false, al, sizeof(al)));
+	uint32_t bits = 0, i = 0;
+	const struct ynode *first[32] = {0};
+	for (const struct ynode *it = v->first; it; it = it->next, i++) {
+		if (it->kind != Y_SCALAR || is_null(it))
+			return fail(b, it->line,
+				    "key '%s' entry %u: expected %s, found %s (allowed: %s)",
+				    k->path, i + 1, days ? "a day" : "a state",
+				    it->kind != Y_SCALAR ? kind_names[it->kind] : "no value",
+				    allowed(k, false, al, sizeof(al)));
+		int bit = bit_named(k, it);
+		show(it->text, it->len, sh, sizeof(sh));
+		if (bit < 0)
+			return fail(b, it->line, "key '%s' entry %u: '%s' is not %s (allowed: %s)",
+				    k->path, i + 1, sh,
+				    days ? "a day of the week" : "a system state",
+				    allowed(k, false, al, sizeof(al)));
+		if (days && (bit == CORE_SUNDAY || bit == CORE_SATURDAY))
+			return fail(
+				b, it->line,
+				"key '%s' entry %u: '%s': %c%s has no NYSE session (allowed: %s)",
+				k->path, i + 1, sh, day_long[bit][0] - 'a' + 'A', day_long[bit] + 1,
+				allowed(k, false, al, sizeof(al)));
+		if (bits & (1u << bit)) {
+			uint32_t j = 0;
+			for (const struct ynode *p = v->first; p != first[bit]; p = p->next)
+				j++;
+			return fail(b, it->line,
+				    "key '%s' entry %u: '%s' is already entry %u (allowed: %s)",
+				    k->path, i + 1, sh, j + 1, allowed(k, false, al, sizeof(al)));
+		}
+		bits |= 1u << bit;
+		first[bit] = it;
+	}
+	*field = bits;
+	return 0;
 }
 
 static int set_list(struct bind *b, const struct cfg_key *k, const struct ynode *key,
@@ -913,6 +1275,8 @@ static int set_key(struct bind *b, const struct cfg_key *k, const struct ynode *
 
 	if (k->type == CFG_STR_LIST || k->type == CFG_INT_LIST) {
 		ret = set_list(b, k, key, v, field);
+	} else if (k->type == CFG_WEEKDAYS || k->type == CFG_STATES) {
+		ret = set_bits(b, k, key, v, field);
 	} else if (is_null(v)) {
 		return fail(b, key->line, "key '%s': no value (allowed: %s)", k->path,
 			    allowed(k, false, al, sizeof(al)));
@@ -924,8 +1288,10 @@ static int set_key(struct bind *b, const struct cfg_key *k, const struct ynode *
 		snprintf(what, sizeof(what), "key '%s'", k->path);
 		ret = set_scalar(b, k, false, what, v, field);
 	}
-	if (!ret)
+	if (!ret) {
 		b->line_of[k - keys] = key->line;
+		b->node_of[k - keys] = v;
+	}
 	return ret;
 }
 
@@ -1092,6 +1458,208 @@ static uint32_t line_of(const struct bind *b, const char *path)
 	return k ? b->line_of[k - keys] : 0;
 }
 
+/* The line where this file set primary, else secondary; *which names the one
+ * reported (primary when neither was set here: the file is named without a line). */
+static uint32_t pick_line(const struct bind *b, const char *primary, const char *secondary,
+			  const char **which)
+{
+	uint32_t line = line_of(b, primary);
+	*which = primary;
+	if (!line && secondary && (line = line_of(b, secondary)))
+		*which = secondary;
+	return line;
+}
+
+static bool has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = strstr(text, word); p; p = strstr(p + 1, word)) {
+		bool left = p == text || !strchr(LOWER DIGITS "_", p[-1]);
+		bool right = !p[n] || !strchr(LOWER DIGITS "_", p[n]);
+		if (left && right)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Report a message of core_rules_cfg_check / _check_known, "key: what", "key[i]:
+ * what" or "sec.a/b/c: what", as "file:line: key 'key' [entry i+1]: what" with the
+ * line where this file set that key (a list: the line of the entry the message is
+ * about). Not set here: the line of another key of its section that the message
+ * names ("delta_min: 0.4 is above delta_max 0.35" when this file set delta_max),
+ * else the file without a line. suffix is appended ("" for none).
+ */
+static int core_fail(struct bind *b, const char *msg, const char *suffix)
+{
+	char key[KEY_PATH_MAX], sec[KEY_PATH_MAX], alt[KEY_PATH_MAX], entry[32] = "";
+	size_t n = strspn(msg, LOWER DIGITS "_.");
+	if (n == 0 || n >= sizeof(key))
+		return fail(b, 0, "%s%s", msg, suffix);
+	memcpy(key, msg, n);
+	key[n] = '\0';
+	memcpy(sec, key, n + 1);
+	char *dot = strrchr(sec, '.');
+	if (dot)
+		*dot = '\0';
+	else
+		sec[0] = '\0';
+	const char *p = msg + n;
+	long idx = -1;
+	if (*p == '[') {
+		char *end;
+		idx = strtol(p + 1, &end, 10);
+		p = *end == ']' ? end + 1 : end;
+		snprintf(entry, sizeof(entry), " entry %ld", idx + 1);
+	}
+	const struct cfg_key *k = key_named(key);
+	uint32_t line = k ? b->line_of[k - keys] : 0;
+	const char *label = key;
+	/* "accounts.split_gen/split_rev/split_com": the first of them set here */
+	while (*p == '/') {
+		size_t m = strspn(p + 1, LOWER DIGITS "_");
+		snprintf(alt, sizeof(alt), "%s.%.*s", sec, (int)m, p + 1);
+		if (!line && (line = line_of(b, alt)))
+			label = alt;
+		p += 1 + m;
+	}
+	if (p[0] == ':' && p[1] == ' ')
+		p += 2;
+	const struct ynode *node = k && line ? b->node_of[k - keys] : NULL;
+	if (node && node->kind == Y_SEQ) {
+		const char *w = p + strspn(p, "'");
+		size_t wl = strcspn(w, " :)'");
+		uint32_t i = 0;
+		for (const struct ynode *it = node->first; it; it = it->next, i++)
+			if ((idx >= 0 && i == (uint32_t)idx) ||
+			    (idx < 0 && it->len == wl && !strncasecmp(it->text, w, wl))) {
+				line = it->line;
+				break;
+			}
+	}
+	if (!line && sec[0]) {
+		size_t sl = strlen(sec);
+		for (size_t i = 0; i < NKEYS && !line; i++)
+			if (b->line_of[i] && path_under(keys[i].path, sec, sl) &&
+			    has_word(p, keys[i].path + sl + 1))
+				line = b->line_of[i];
+	}
+	char al[512] = "";
+	if (!suffix[0] && k && !strstr(p, "(allowed")) {
+		al[0] = ' ';
+		al[1] = '(';
+		allowed(k, false, al + 2, sizeof(al) - 3);
+		strcat(al, ")");
+		suffix = al;
+	}
+	return fail(b, line, "key '%s'%s: %s%s", label, entry, p, suffix);
+}
+
+/* The rules' numbers (struct core_rules_cfg): the cross-key rules whose message reads
+ * best in the file's own syntax here, then core_rules_cfg_check for everything, then
+ * every rule's symbols against the instruments. */
+static int rules_cross_check(struct bind *b)
+{
+	const struct core_rules_cfg *r = &b->c->rules;
+	char x[4][48];
+	const char *which;
+	uint32_t line;
+#define FRAC(v, i) fixed_text((int64_t)(v), 4, x[i], sizeof(x[i]))
+#define USD(v, i) fixed_text((v), 8, x[i], sizeof(x[i]))
+	if (r->deploy_min_bp > r->deploy_target_bp || r->deploy_target_bp > r->deploy_max_bp) {
+		bool low = r->deploy_min_bp > r->deploy_target_bp;
+		line = pick_line(b, low ? "sizing.deploy_min" : "sizing.deploy_target",
+				 low ? "sizing.deploy_target" : "sizing.deploy_max", &which);
+		return fail(b, line,
+			    "key '%s': deploy_min %s <= deploy_target %s <= deploy_max %s does "
+			    "not hold (allowed: fractions with deploy_min <= deploy_target <= "
+			    "deploy_max <= 1)",
+			    which, FRAC(r->deploy_min_bp, 0), FRAC(r->deploy_target_bp, 1),
+			    FRAC(r->deploy_max_bp, 2));
+	}
+	uint32_t sum = r->split_gen_bp + r->split_rev_bp + r->split_com_bp;
+	if (sum != CORE_RULES_BP) {
+		static const char *const split[] = {"accounts.split_gen", "accounts.split_rev",
+						    "accounts.split_com"};
+		which = split[0];
+		line = 0;
+		for (int i = 0; i < 3; i++) /* the last of them in the file */
+			if (line_of(b, split[i]) > line)
+				line = line_of(b, split[i]), which = split[i];
+		return fail(b, line,
+			    "key '%s': split_gen %s + split_rev %s + split_com %s = %s (allowed: "
+			    "three fractions summing to exactly 1, e.g. 0.4 + 0.3 + 0.3)",
+			    which, FRAC(r->split_gen_bp, 0), FRAC(r->split_rev_bp, 1),
+			    FRAC(r->split_com_bp, 2), FRAC(sum, 3));
+	}
+	if (r->mini_capital > r->gen_fork_step) {
+		line = pick_line(b, "accounts.mini_capital", "accounts.gen_fork_step", &which);
+		return fail(b, line,
+			    "key '%s': mini_capital %s is above gen_fork_step %s (allowed: "
+			    "mini_capital <= gen_fork_step, USD: a Mini is funded out of one step)",
+			    which, USD(r->mini_capital, 0), USD(r->gen_fork_step, 1));
+	}
+	if (r->rev_fork_capital > r->rev_fork_step) {
+		line = pick_line(b, "accounts.rev_fork_capital", "accounts.rev_fork_step", &which);
+		return fail(b, line,
+			    "key '%s': rev_fork_capital %s is above rev_fork_step %s (allowed: "
+			    "rev_fork_capital <= rev_fork_step, USD: a new account is funded out "
+			    "of one step)",
+			    which, USD(r->rev_fork_capital, 0), USD(r->rev_fork_step, 1));
+	}
+	if (r->mini_merge_balance <= r->mini_capital) {
+		line = pick_line(b, "accounts.mini_merge_balance", "accounts.mini_capital", &which);
+		return fail(b, line,
+			    "key '%s': mini_merge_balance %s is not above mini_capital %s "
+			    "(allowed: mini_merge_balance > mini_capital, USD)",
+			    which, USD(r->mini_merge_balance, 0), USD(r->mini_capital, 1));
+	}
+#undef FRAC
+#undef USD
+
+	struct rt_err e = {0};
+	if (core_rules_cfg_check(r, &e))
+		return core_fail(b, e.msg, "");
+	const struct rt_config *c = b->c;
+	if (!core_rules_cfg_check_known(r, c->instruments, c->ninstruments, &e))
+		return 0;
+	/* which rule and symbol (the first, as the core reports it) */
+	for (int ri = 0; ri < CORE_RULE_COUNT; ri++) {
+		const struct core_rules_entry_rule *rule = &r->rule[ri];
+		for (uint32_t i = 0; i < rule->nsymbols; i++) {
+			bool found = false;
+			for (uint32_t k = 0; k < c->ninstruments && !found; k++)
+				found = !strcmp(rule->symbols[i], c->instruments[k]);
+			if (found)
+				continue;
+			char path[KEY_PATH_MAX], list[400];
+			size_t o = 0;
+			const char *name = core_rules_rule_name((enum core_rules_rule_id)ri);
+			snprintf(path, sizeof(path), "rules.%s.symbols", name);
+			uint32_t iline = line_of(b, "instruments");
+			if (!line_of(b, path) && iline)
+				return fail(
+					b, iline,
+					"key 'instruments': '%s' is missing, but rules.%s.symbols "
+					"entry %u trades it (allowed: every symbol of every rule "
+					"listed among the instruments)",
+					rule->symbols[i], name, i + 1);
+			addf(list, sizeof(list), &o, " (allowed: one of the instruments:");
+			for (uint32_t k = 0; k < c->ninstruments && o < sizeof(list) - 24; k++)
+				addf(list, sizeof(list), &o, " %s", c->instruments[k]);
+			if (o >= sizeof(list) - 24)
+				addf(list, sizeof(list), &o, " ...");
+			addf(list, sizeof(list), &o, ")");
+			if (!c->ninstruments)
+				snprintf(list, sizeof(list),
+					 " (allowed: a ticker listed under "
+					 "'instruments', which is empty)");
+			return core_fail(b, e.msg, list);
+		}
+	}
+	return core_fail(b, e.msg, "");
+}
+
 /* Rules between keys, checked on the merged result (an overlay may change one). */
 static int cross_check(struct bind *b)
 {
@@ -1125,7 +1693,7 @@ static int cross_check(struct bind *b)
 			    "level3_atr %g (allowed: strictly increasing multipliers)",
 			    key, m[0], m[1], m[2]);
 	}
-	return 0;
+	return rules_cross_check(b);
 }
 
 int rt_config_load_string(struct rt_config *c, const char *text, size_t len, const char *name,
@@ -1316,6 +1884,35 @@ static void put_value(FILE *out, const struct cfg_key *k, const struct rt_config
 		fputc(']', out);
 		break;
 	}
+	case CFG_FIXED: {
+		char t[48];
+		int64_t v = k->size == sizeof(int64_t) ? *(const int64_t *)field
+						       : (int64_t) * (const uint32_t *)field;
+		fputs(fixed_text(v, k->scale, t, sizeof(t)), out);
+		break;
+	}
+	case CFG_TOD: {
+		char t[16];
+		fprintf(out, "\"%s\"", tod_text(*(const int32_t *)field, t, sizeof(t)));
+		break;
+	}
+	case CFG_RIGHT:
+		fputs(*(const int *)field == CORE_RIGHT_PUT ? "put" : "call", out);
+		break;
+	case CFG_WEEKDAYS:
+	case CFG_STATES: {
+		uint32_t bits = *(const uint32_t *)field;
+		int n = 0;
+		fputc('[', out);
+		for (int i = 0; i < 32; i++)
+			if (bits & (1u << i))
+				fprintf(out, "%s%s", n++ ? ", " : "",
+					k->type == CFG_WEEKDAYS
+						? (i < 7 ? day_short[i] : "?")
+						: core_rules_sys_name((enum core_rules_sys)i));
+		fputc(']', out);
+		break;
+	}
 	case CFG_STR_LIST: {
 		uint32_t n = *(const uint32_t *)((const char *)c + k->count_off);
 		if (!n)
@@ -1345,11 +1942,64 @@ static size_t shared_sections(const char *a, size_t alen, const char *b, size_t 
 	return n;
 }
 
-int rt_config_load_cli(struct rt_config *c, const char *path, const char *instance,
-		       struct rt_err *err)
+const char *const rt_config_envs[] = {"development", "staging", "production", NULL};
+
+static const char *env_text(const char *env)
 {
+	static const char *const text[] = {alluse_env_development, alluse_env_staging,
+					   alluse_env_production};
+	_Static_assert(sizeof(text) / sizeof(text[0]) + 1 ==
+			       sizeof(rt_config_envs) / sizeof(rt_config_envs[0]),
+		       "one embedded text per environment");
+	for (size_t i = 0; rt_config_envs[i]; i++)
+		if (!strcmp(env, rt_config_envs[i]))
+			return text[i];
+	return NULL;
+}
+
+static void env_list(char *buf, size_t size)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; rt_config_envs[i]; i++)
+		addf(buf, size, &o, "%s%s", i ? ", " : "", rt_config_envs[i]);
+}
+
+int rt_config_load_env(struct rt_config *c, const char *env, struct rt_err *err)
+{
+	char known[128], name[64];
+	const char *text = env ? env_text(env) : NULL;
+	if (!text) {
+		env_list(known, sizeof(known));
+		return rt_err_set(err, -EINVAL, "unknown environment '%s' (known: %s)",
+				  env ? env : "(null)", known);
+	}
+	snprintf(name, sizeof(name), "<embedded config/%s.yaml>", env);
+	return rt_config_load_string(c, text, strlen(text), name, err);
+}
+
+const char *rt_config_env_pick(const char *flag)
+{
+	if (flag)
+		return flag;
+	const char *e = getenv("ALLUSE_ENV");
+	return e && e[0] ? e : NULL;
+}
+
+int rt_config_load_cli_env(struct rt_config *c, const char *env, const char *path,
+			   const char *instance, struct rt_err *err)
+{
+	const char *picked = rt_config_env_pick(env);
 	rt_config_defaults(c);
+	if (picked && !env_text(picked)) {
+		char known[128];
+		env_list(known, sizeof(known));
+		return rt_err_set(err, -EINVAL, "%s '%s': unknown environment (known: %s)",
+				  env ? "-e" : "ALLUSE_ENV", picked, known);
+	}
 	int rc = rt_config_load_default(c, err);
+	if (!rc && picked)
+		rc = rt_config_load_env(c, picked, err);
 	if (!rc && path)
 		rc = rt_config_load_file(c, path, err);
 	if (rc || !instance)
@@ -1362,6 +2012,12 @@ int rt_config_load_cli(struct rt_config *c, const char *path, const char *instan
 			instance, sizeof(c->instance) - 1);
 	memcpy(c->instance, instance, n + 1);
 	return 0;
+}
+
+int rt_config_load_cli(struct rt_config *c, const char *path, const char *instance,
+		       struct rt_err *err)
+{
+	return rt_config_load_cli_env(c, NULL, path, instance, err);
 }
 
 int rt_config_dump(const struct rt_config *c, FILE *out)

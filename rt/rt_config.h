@@ -5,9 +5,9 @@
  *
  *	struct rt_config c;
  *	struct rt_err err = {0};
- *	rt_config_defaults(&c);                     // compiled-in values
- *	if (rt_config_load_default(&c, &err) ||     // config/alluse.yaml, embedded
- *	    (path && rt_config_load_file(&c, path, &err))) {
+ *	// compiled-in values, the embedded config/alluse.yaml, the environment's
+ *	// overlay (-e ENV or $ALLUSE_ENV), FILE (-c), the instance name (-n)
+ *	if (rt_config_load_cli_env(&c, env, path, instance, &err)) {
  *		fprintf(stderr, "alluse: %s\n", err.msg);   // and refuse to start
  *		exit(2);
  *	}
@@ -32,6 +32,7 @@
 #include "rt/rt_err.h"
 #include "rt/rt_idle.h"
 #include "rt/rt_log.h"
+#include "workers/core/core_rules_cfg.h" /* struct core_rules_cfg (light headers only) */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -121,6 +122,10 @@ struct rt_config {
 	struct rt_config_audit audit;
 	uint32_t ninstruments;
 	char instruments[RT_CONFIG_INSTRUMENTS_MAX][RT_CONFIG_TICKER_MAX]; /* [A-Z0-9.]+ */
+	/* every number of RULES.md: rules.*, sizing.*, accounts.*, scanner.*,
+	 * protocol.roll_*|hedge_atr, gate.* (docs/config.md); checked with
+	 * core_rules_cfg_check and core_rules_cfg_check_known against instruments */
+	struct core_rules_cfg rules;
 };
 
 /* The compiled-in defaults (the same values as config/alluse.yaml). Zeroes the
@@ -144,14 +149,36 @@ int rt_config_load_file(struct rt_config *c, const char *path, struct rt_err *er
  * errors call it "<embedded config/alluse.yaml>". */
 int rt_config_load_default(struct rt_config *c, struct rt_err *err);
 
-/* Print the effective configuration as YAML that loads back to the same struct
- * (`alluse config show`). Returns 0 or -EIO if the stream failed. */
-/* What every program does with its -c and -n: the defaults, the embedded file, then
- * `path` on top (NULL: none), then `instance` (NULL: keep) checked like the key.
- * 0 or the error of the step that failed (err names the file, line and key). */
+/* The environments: overlays embedded like config/alluse.yaml (config/<name>.yaml),
+ * applied between the embedded defaults and -c FILE. NULL-terminated, in the order
+ * they are documented: "development", "staging", "production". */
+extern const char *const rt_config_envs[];
+
+/* Apply the embedded overlay of environment env on top of c; errors call it
+ * "<embedded config/<env>.yaml>". -EINVAL for an unknown name ("unknown environment
+ * 'x' (known: development, staging, production)"), else as rt_config_load_string. */
+int rt_config_load_env(struct rt_config *c, const char *env, struct rt_err *err);
+
+/* The environment a program runs in: flag (its -e/--env) when not NULL, else the
+ * environment variable ALLUSE_ENV when set and not empty, else NULL (no overlay). */
+const char *rt_config_env_pick(const char *flag);
+
+/* What every program does with its -e, -c and -n: the defaults, the embedded
+ * config/alluse.yaml, the environment's overlay (env, else $ALLUSE_ENV, see
+ * rt_config_env_pick; none when neither), then `path` on top (NULL: none), then
+ * `instance` (NULL: keep) checked like the key. 0 or the error of the step that
+ * failed (err names the file, line and key; "-e 'x'" / "ALLUSE_ENV 'x'" for an
+ * unknown environment). */
+int rt_config_load_cli_env(struct rt_config *c, const char *env, const char *path,
+			   const char *instance, struct rt_err *err);
+
+/* rt_config_load_cli_env without a flag: the environment comes from ALLUSE_ENV. */
 int rt_config_load_cli(struct rt_config *c, const char *path, const char *instance,
 		       struct rt_err *err);
 
+/* Print the effective configuration as YAML that loads back to the same struct
+ * (`alluse config show`), every key in the syntax it is read in. Returns 0 or -EIO
+ * if the stream failed. */
 int rt_config_dump(const struct rt_config *c, FILE *out);
 
 #endif

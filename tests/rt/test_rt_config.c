@@ -70,6 +70,42 @@ static void scramble(struct rt_config *c)
 	memset(c->instruments, 0, sizeof(c->instruments));
 	strcpy(c->instruments[0], "ZZZ");
 	c->ninstruments = 1;
+	/* the rules: every field off its default, still a valid configuration */
+	struct core_rules_cfg *r = &c->rules;
+	for (int i = 0; i < CORE_RULE_COUNT; i++) {
+		struct core_rules_entry_rule *e = &r->rule[i];
+		e->delta_min = 0.1;
+		e->delta_max = 0.9 - 0.01 * i;
+		e->dte_min = 2;
+		e->dte_max = 9 + i;
+		e->weekdays = 0x3e; /* Monday..Friday */
+		e->window_start_s = 9 * 3600 + 1;
+		e->window_end_s = 86400;
+		memset(e->symbols, 0, sizeof(e->symbols));
+		strcpy(e->symbols[0], "ZZZ");
+		e->nsymbols = 1;
+	}
+	r->deploy_min_bp = 1;
+	r->deploy_target_bp = 2;
+	r->deploy_max_bp = 3;
+	r->symbol_cap_bp = 9999;
+	r->mini_csp_bp = 1;
+	r->split_gen_bp = 1;
+	r->split_rev_bp = 2;
+	r->split_com_bp = 9997;
+	r->gen_fork_step = 123456789012345678;
+	r->mini_capital = 1;
+	r->rev_fork_step = 7;
+	r->rev_fork_capital = 7;
+	r->mini_merge_years = 100;
+	r->mini_merge_multiple_bp = 1000000;
+	r->mini_merge_balance = CORE_RULES_MONEY_MAX;
+	r->rate = -0.5;
+	r->div_yield = 0.123456789;
+	r->roll_dte_max = 3650;
+	r->roll_min_credit = 0;
+	r->hedge_atr_mult = 100000;
+	r->entry_states = 1u << 5 | 1u << 9; /* CLOSING, AUDIT */
 }
 
 static void test_config_defaults_have_the_documented_values(void **state)
@@ -147,13 +183,24 @@ static void test_config_overlay_list_replaces_the_whole_list(void **state)
 	(void)state;
 	struct rt_config c;
 	rt_config_defaults(&c);
-	load_ok(&c, "instruments: [SPY, BRK.B]\n");
-	assert_int_equal(c.ninstruments, 2);
+	/* every rule's symbols stay among the instruments (core_rules_cfg_check_known) */
+	load_ok(&c, "instruments: [SPY, BRK.B, AAPL, MSFT, AMZN, GOOG, GOOGL, META, NVDA, "
+		    "TSLA, QQQ, IWM, XLF]\n");
+	assert_int_equal(c.ninstruments, 13);
 	assert_string_equal(c.instruments[0], "SPY");
 	assert_string_equal(c.instruments[1], "BRK.B");
-	assert_string_equal(c.instruments[2], ""); /* the old tail is cleared */
-	load_ok(&c, "instruments: []\n");
-	assert_int_equal(c.ninstruments, 0);
+	load_ok(&c, "instruments: [AAPL, MSFT, AMZN, GOOG, GOOGL, META, NVDA, TSLA, SPY, QQQ, "
+		    "IWM]\n");
+	assert_int_equal(c.ninstruments, 11);
+	assert_string_equal(c.instruments[10], "IWM");
+	assert_string_equal(c.instruments[11], ""); /* the old tail is cleared */
+	load_ok(&c, "instruments: [SPY]\nrules:\n"
+		    "  gen_csp: {symbols: [SPY]}\n  rev_csp: {symbols: [SPY]}\n"
+		    "  com_cc: {symbols: [SPY]}\n  mini_csp: {symbols: [SPY]}\n"
+		    "  mini_cc: {symbols: [SPY]}\n");
+	assert_int_equal(c.ninstruments, 1);
+	assert_int_equal(c.rules.rule[CORE_RULE_MINI_CC].nsymbols, 1);
+	assert_string_equal(c.rules.rule[CORE_RULE_MINI_CC].symbols[1], "");
 	load_ok(&c, "workers: {count: 1, cpus: [3]}\n");
 	load_ok(&c, "workers:\n  cpus: ~\n");
 	assert_int_equal(c.workers.ncpus, 0);
@@ -188,11 +235,8 @@ static void test_config_dump_loads_back_to_the_same_struct(void **state)
 	size_t len = 0;
 	for (int round = 0; round < 2; round++) {
 		rt_config_defaults(&c);
-		if (round) {
+		if (round)
 			scramble(&c);
-			c.ninstruments = 0;
-			memset(c.instruments, 0, sizeof(c.instruments));
-		}
 		FILE *f = open_memstream(&buf, &len);
 		assert_non_null(f);
 		assert_int_equal(rt_config_dump(&c, f), 0);
@@ -247,7 +291,7 @@ static void test_config_rejects_unknown_key_listing_the_known_ones(void **state)
 		NULL);
 	expect_error("\ninstrumentz: [AAPL]\n", "t.yaml:2: unknown key 'instrumentz'",
 		     "known keys: instance, log_level, shm, feeder, workers, protocol, audit, "
-		     "instruments",
+		     "instruments, rules, sizing, accounts, scanner, gate",
 		     "did you mean 'instruments'?", NULL);
 	expect_error("shm.mode: 0640\n", "t.yaml:1: unknown key 'shm.mode'",
 		     "'mode:' nested under it", NULL);

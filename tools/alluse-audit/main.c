@@ -1,7 +1,7 @@
 /*
  * alluse-audit — the audit process and the tools over its journal (docs/audit.md).
  *
- *   alluse-audit run    [-n INSTANCE] [-c FILE] [--journal DIR] [--pg DSN] [tuning...]
+ *   alluse-audit run    [-n INSTANCE] [-e ENV] [-c FILE] [--journal DIR] [--pg DSN] [tuning...]
  *   alluse-audit verify [-n INSTANCE | --journal DIR] [--pg DSN]
  *   alluse-audit tail   [-n INSTANCE | --journal DIR] [--count N] [-f] [--json]
  *   alluse-audit show   [-n INSTANCE | --journal DIR] [--kind K] [--source S] [--since T]
@@ -39,6 +39,8 @@ static void usage(FILE *f)
 		"  digest   the decision digest (equal for two replays of the same input)\n\n"
 		"common options:\n"
 		"  -n INSTANCE      instance (default: from -c or the embedded config, 'dev')\n"
+		"  -e ENV           environment (development, staging, production; default\n"
+		"                   $ALLUSE_ENV)\n"
 		"  -c FILE          configuration file (for the instance name)\n"
 		"  --journal DIR    journal directory (default var/audit/<instance>)\n"
 		"  --json           one JSON object per record (tail, show)\n\n"
@@ -61,6 +63,7 @@ static void usage(FILE *f)
 
 struct opts {
 	const char *cmd;
+	const char *env;
 	const char *config;
 	const char *instance;
 	const char *journal;
@@ -127,6 +130,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->instance = v;
 		else if (!strcmp(a, "-c"))
 			o->config = v;
+		else if (!strcmp(a, "-e") || !strcmp(a, "--env"))
+			o->env = v;
 		else if (!strcmp(a, "--journal"))
 			o->journal = v;
 		else if (!strcmp(a, "--pg"))
@@ -185,9 +190,7 @@ static int resolve(struct opts *o, struct audit_cfg *ac)
 {
 	static struct rt_config cfg;
 	struct rt_err err = {0};
-	rt_config_defaults(&cfg);
-	if (rt_config_load_default(&cfg, &err) ||
-	    (o->config && rt_config_load_file(&cfg, o->config, &err))) {
+	if (rt_config_load_cli_env(&cfg, o->env, o->config, NULL, &err)) {
 		fprintf(stderr, "alluse-audit: %s\n", err.msg);
 		return 2;
 	}

@@ -1,11 +1,12 @@
 /*
  * alluse — the supervisor and configuration front end.
  *
- *   alluse run [-c FILE] [-n INSTANCE] [--keep] [--takeover]
- *   alluse config show [-c FILE]
- *   alluse config check -c FILE
+ *   alluse run [-e ENV] [-c FILE] [-n INSTANCE] [--keep] [--takeover]
+ *   alluse config show [-e ENV] [-c FILE] [-n INSTANCE]
+ *   alluse config check [-e ENV] [-c FILE]
  *
- * `run` loads the embedded configuration, applies FILE on top, creates the segment
+ * `run` loads the embedded configuration, the environment's overlay (-e, else
+ * $ALLUSE_ENV), applies FILE on top, creates the segment
  * /dev/shm/alluse.<instance>, starts the processes the configuration asks for as
  * children, restarts a child that dies, and on SIGINT/SIGTERM stops them and
  * removes the segment (unless --keep). See docs/operations.md.
@@ -23,17 +24,21 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: alluse run [-c FILE] [-n INSTANCE] [--keep] [--takeover]\n"
-		   "       alluse config show [-c FILE] [-n INSTANCE]\n"
-		   "       alluse config check -c FILE\n"
+	fprintf(f, "usage: alluse run [-e ENV] [-c FILE] [-n INSTANCE] [--keep] [--takeover]\n"
+		   "       alluse config show [-e ENV] [-c FILE] [-n INSTANCE]\n"
+		   "       alluse config check [-e ENV] [-c FILE]\n"
 		   "\n"
-		   "  -c FILE      configuration applied on top of the embedded defaults\n"
+		   "  -e ENV       environment overlay: development, staging or production\n"
+		   "               (default: $ALLUSE_ENV; none when unset)\n"
+		   "  -c FILE      configuration applied on top of the embedded defaults and\n"
+		   "               the environment\n"
 		   "  -n INSTANCE  instance name (segment /dev/shm/alluse.INSTANCE)\n"
 		   "  --keep       leave the segment in place after shutdown (post-mortem)\n"
 		   "  --takeover   replace a segment left behind by a dead owner\n");
 }
 
 struct args {
+	const char *env;
 	const char *config;
 	const char *instance;
 	int keep;
@@ -47,6 +52,8 @@ static int parse(int argc, char **argv, int first, struct args *a)
 		const char *s = argv[i];
 		if ((!strcmp(s, "-c") || !strcmp(s, "--config")) && i + 1 < argc)
 			a->config = argv[++i];
+		else if ((!strcmp(s, "-e") || !strcmp(s, "--env")) && i + 1 < argc)
+			a->env = argv[++i];
 		else if ((!strcmp(s, "-n") || !strcmp(s, "--instance")) && i + 1 < argc)
 			a->instance = argv[++i];
 		else if (!strcmp(s, "--keep"))
@@ -65,7 +72,7 @@ static int parse(int argc, char **argv, int first, struct args *a)
 static int load_config(const struct args *a, struct rt_config *cfg)
 {
 	struct rt_err err = {0};
-	if (rt_config_load_cli(cfg, a->config, a->instance, &err)) {
+	if (rt_config_load_cli_env(cfg, a->env, a->config, a->instance, &err)) {
 		fprintf(stderr, "alluse: %s\n", err.msg);
 		return -EINVAL;
 	}
@@ -83,7 +90,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "run")) {
 		if (parse(argc, argv, 2, &a) || load_config(&a, &cfg))
 			return 2;
-		return sup_run(&cfg, a.config, argv[0], a.keep, a.takeover) ? 1 : 0;
+		return sup_run(&cfg, rt_config_env_pick(a.env), a.config, argv[0], a.keep,
+			       a.takeover)
+			       ? 1
+			       : 0;
 	}
 	if (!strcmp(argv[1], "config") && argc >= 3) {
 		int check = !strcmp(argv[2], "check");
@@ -94,16 +104,31 @@ int main(int argc, char **argv)
 		}
 		if (parse(argc, argv, 3, &a))
 			return 2;
-		if (check && !a.config) {
-			fprintf(stderr, "alluse: config check needs -c FILE\n");
+		const char *env = rt_config_env_pick(a.env);
+		if (check && !a.config && !env) {
+			fprintf(stderr, "alluse: config check needs -c FILE or -e ENV\n");
 			return 2;
 		}
 		if (load_config(&a, &cfg))
 			return 1;
 		if (check) {
-			printf("%s: ok\n", a.config);
+			if (a.config && env)
+				printf("%s: ok (environment %s)\n", a.config, env);
+			else if (a.config)
+				printf("%s: ok\n", a.config);
+			else
+				printf("environment %s: ok\n", env);
 			return 0;
 		}
+		/* comments: the merged result still loads back as one file */
+		printf("# alluse config show: embedded defaults");
+		if (env)
+			printf(", environment %s", env);
+		if (a.config)
+			printf(", %s", a.config);
+		if (a.instance)
+			printf(", -n %s", a.instance);
+		printf("\n");
 		return rt_config_dump(&cfg, stdout) ? 1 : 0;
 	}
 	fprintf(stderr, "alluse: unknown command '%s'\n", argv[1]);

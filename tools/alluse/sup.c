@@ -13,6 +13,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -57,18 +58,45 @@ static int mkdirs(const char *path, struct rt_err *err)
 	}
 }
 
+/* argv of a child: head (NULL-terminated), then -e ENV when the program takes it
+ * and an environment was chosen, then -c FILE when one was given. */
+struct child_argv {
+	const char *v[24];
+	int n;
+};
+
+static void argv_build(struct child_argv *a, const char *const *head, const char *env,
+		       int takes_env, const char *config_path)
+{
+	a->n = 0;
+	for (; *head && a->n < 18; head++)
+		a->v[a->n++] = *head;
+	if (env && takes_env) {
+		a->v[a->n++] = "-e";
+		a->v[a->n++] = env;
+	}
+	if (config_path) {
+		a->v[a->n++] = "-c";
+		a->v[a->n++] = config_path;
+	}
+	a->v[a->n] = NULL;
+}
+
 /* The children the configuration asks for: the feeder (unless feeder.source is
- * none), then later processes. Each gets the same instance and configuration file. */
-static int plan_children(const struct rt_config *cfg, const char *config_path, const char *dir,
-			 struct rt_proc *procs, int *n, struct rt_err *err)
+ * none), then later processes. Each gets the same instance, environment and
+ * configuration file: -e ENV where the program takes it; alluse-feed reads the
+ * environment from ALLUSE_ENV, which sup_run exports. */
+static int plan_children(const struct rt_config *cfg, const char *env, const char *config_path,
+			 const char *dir, struct rt_proc *procs, int *n, struct rt_err *err)
 {
 	char prog[PATH_MAX + 32];
+	struct child_argv a;
 	*n = 0;
 	if (cfg->feeder.source != RT_FEED_NONE) {
 		snprintf(prog, sizeof(prog), "%s/alluse-feed", dir);
-		const char *argv[] = {prog,        "-n", cfg->instance, config_path ? "-c" : NULL,
-				      config_path, NULL};
-		int rc = rt_proc_init(&procs[(*n)++], "feeder", argv, 1, err);
+		const char *head[] = {prog, "-n", cfg->instance, NULL};
+		argv_build(&a, head, env, 0, config_path);
+		int rc = rt_proc_init(&procs[(*n)++], "feeder", a.v, 1, err);
 		if (rc)
 			return rc;
 	}
@@ -82,7 +110,7 @@ static int plan_children(const struct rt_config *cfg, const char *config_path, c
 		char commit[16], rotate[16];
 		snprintf(commit, sizeof(commit), "%u", cfg->audit.commit_ms);
 		snprintf(rotate, sizeof(rotate), "%u", cfg->audit.rotate_mb);
-		const char *argv[] = {prog,
+		const char *head[] = {prog,
 				      "run",
 				      "-n",
 				      cfg->instance,
@@ -95,16 +123,16 @@ static int plan_children(const struct rt_config *cfg, const char *config_path, c
 				      cfg->audit.pg_dsn[0] ? "--pg" : NULL,
 				      cfg->audit.pg_dsn,
 				      NULL};
-		int rc = rt_proc_init(&procs[(*n)++], "audit", argv, 1, err);
+		argv_build(&a, head, env, 1, NULL);
+		int rc = rt_proc_init(&procs[(*n)++], "audit", a.v, 1, err);
 		if (rc)
 			return rc;
 	}
 	snprintf(prog, sizeof(prog), "%s/alluse-rules", dir);
 	{
-		const char *argv[] = {
-			prog,        "run", "-n", cfg->instance, config_path ? "-c" : NULL,
-			config_path, NULL};
-		int rc = rt_proc_init(&procs[(*n)++], "rules", argv, 1, err);
+		const char *head[] = {prog, "run", "-n", cfg->instance, NULL};
+		argv_build(&a, head, env, 1, config_path);
+		int rc = rt_proc_init(&procs[(*n)++], "rules", a.v, 1, err);
 		if (rc)
 			return rc;
 	}
@@ -113,18 +141,17 @@ static int plan_children(const struct rt_config *cfg, const char *config_path, c
 		char id[16], name[32];
 		snprintf(id, sizeof(id), "%u", i);
 		snprintf(name, sizeof(name), "worker.%u", i);
-		const char *argv[] = {prog,        "--id",        id,
-				      "-n",        cfg->instance, config_path ? "-c" : NULL,
-				      config_path, NULL};
-		int rc = rt_proc_init(&procs[(*n)++], name, argv, 1, err);
+		const char *head[] = {prog, "--id", id, "-n", cfg->instance, NULL};
+		argv_build(&a, head, env, 1, config_path);
+		int rc = rt_proc_init(&procs[(*n)++], name, a.v, 1, err);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-int sup_run(const struct rt_config *cfg, const char *config_path, const char *argv0, int keep,
-	    int takeover)
+int sup_run(const struct rt_config *cfg, const char *env, const char *config_path,
+	    const char *argv0, int keep, int takeover)
 {
 	rt_log_init("supervisor", cfg->log_level);
 	rt_signal_install();
@@ -150,7 +177,12 @@ int sup_run(const struct rt_config *cfg, const char *config_path, const char *ar
 	bin_dir(argv0, dir, sizeof(dir));
 	static struct rt_proc procs[SUP_MAX_PROCS];
 	int nprocs = 0;
-	rc = plan_children(cfg, config_path, dir, procs, &nprocs, &err);
+	/* children inherit it: a program without -e (alluse-feed) loads the same one */
+	if (env)
+		setenv("ALLUSE_ENV", env, 1);
+	else
+		unsetenv("ALLUSE_ENV");
+	rc = plan_children(cfg, env, config_path, dir, procs, &nprocs, &err);
 	for (int i = 0; i < nprocs && !rc; i++)
 		rc = rt_proc_start(&procs[i], &err);
 	if (rc) {

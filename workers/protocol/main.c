@@ -2,7 +2,7 @@
  * alluse-worker — a protocol worker: pinned, consumes its quote ring, evaluates its
  * shard of positions at each level's cadence down to real time (docs/worker.md).
  *
- *   alluse-worker --id N [-c FILE] [-n INSTANCE]
+ *   alluse-worker --id N [-e ENV] [-c FILE] [-n INSTANCE]
  */
 #include "rt/rt_config.h"
 #include "rt/rt_cpu.h"
@@ -18,12 +18,12 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: alluse-worker --id N [-c FILE] [-n INSTANCE]\n");
+	fprintf(f, "usage: alluse-worker --id N [-e ENV] [-c FILE] [-n INSTANCE]\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *config = NULL, *instance = NULL;
+	const char *config = NULL, *instance = NULL, *env = NULL;
 	long id = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -48,6 +48,8 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(a, "-c")) {
 			config = v;
+		} else if (!strcmp(a, "-e") || !strcmp(a, "--env")) {
+			env = v;
 		} else if (!strcmp(a, "-n")) {
 			instance = v;
 		} else {
@@ -64,7 +66,7 @@ int main(int argc, char **argv)
 	}
 	static struct rt_config cfg;
 	struct rt_err err = {0};
-	if (rt_config_load_cli(&cfg, config, instance, &err)) {
+	if (rt_config_load_cli_env(&cfg, env, config, instance, &err)) {
 		fprintf(stderr, "alluse-worker: %s\n", err.msg);
 		return 2;
 	}

@@ -1,7 +1,7 @@
 /*
  * alluse-rules — the rules process and the operator's checks of its numbers.
  *
- *   alluse-rules run [-c FILE] [-n INSTANCE]     the rules process (started by alluse run)
+ *   alluse-rules run [-e ENV] [-c FILE] [-n INSTANCE]  the rules process (started by alluse run)
  *   alluse-rules atr --bars FILE [--period N]
  *   alluse-rules bs --spot S --strike K --rate R --div Q --vol V --years T --right P|C [--json]
  */
@@ -13,7 +13,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: alluse-rules run [-c FILE] [-n INSTANCE]\n"
+	fprintf(f, "usage: alluse-rules run [-e ENV] [-c FILE] [-n INSTANCE]\n"
 		   "       alluse-rules atr --bars FILE [--period N]\n"
 		   "       alluse-rules bs --spot S --strike K --rate R --div Q --vol V --years T "
 		   "--right P|C [--json]\n");

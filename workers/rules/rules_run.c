@@ -213,15 +213,17 @@ static void apply_ctl(struct rules_ctx *r, const struct shm_ctl_cmd *c)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: alluse-rules run [-c FILE] [-n INSTANCE]\n");
+	fprintf(f, "usage: alluse-rules run [-e ENV] [-c FILE] [-n INSTANCE]\n");
 }
 
 int rules_run(int argc, char **argv)
 {
-	const char *config = NULL, *instance = NULL;
+	const char *config = NULL, *instance = NULL, *env = NULL;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)
 			config = argv[++i];
+		else if ((!strcmp(argv[i], "-e") || !strcmp(argv[i], "--env")) && i + 1 < argc)
+			env = argv[++i];
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
 			instance = argv[++i];
 		else {
@@ -233,7 +235,7 @@ int rules_run(int argc, char **argv)
 	}
 	static struct rt_config cfg;
 	struct rt_err err = {0};
-	if (rt_config_load_cli(&cfg, config, instance, &err)) {
+	if (rt_config_load_cli_env(&cfg, env, config, instance, &err)) {
 		fprintf(stderr, "alluse-rules: %s\n", err.msg);
 		return 2;
 	}
