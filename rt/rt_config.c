@@ -322,12 +322,19 @@ static const struct cfg_key keys[] = {
 		  CORE_RULES_BP + 1, 1000000, 0, "a multiple of a Mini's initial capital", NULL),
 	KEY_MONEY("accounts.mini_merge_balance", rules.mini_merge_balance, 1,
 		  "more than mini_capital"),
+	KEY_MONEY("accounts.initial_capital", rules.initial_capital, 1,
+		  "the first ALL-USE account, opened when the desk has no snapshot"),
 	/* scanner: Black-Scholes delta when the chain has none */
 	KEY_DOUBLE("scanner.rate", rules.rate, -1.0, 1.0, "per year, continuously compounded"),
 	KEY_DOUBLE("scanner.div_yield", rules.div_yield, -1.0, 1.0,
 		   "per year, continuously compounded"),
 	/* RULES §8 the gate */
 	{.path = "gate.entry_states", .type = CFG_STATES, FIELD(rules.entry_states)},
+	/* the rules process's day (core_rules_sched) */
+	KEY_TOD("schedule.atr_time", rules.atr_time_s, 0, CORE_CALENDAR_SEC_PER_DAY - 1,
+		"New York time of the daily ATR job and the day's open"),
+	KEY_INT("schedule.after_close", rules.after_close_s, 0, 7200,
+		"seconds after the NYSE close for expiries, forks and merges"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -220,6 +220,24 @@ static void test_times_of_day(void **state)
 	}
 }
 
+static void test_schedule_and_initial_capital(void **state)
+{
+	(void)state;
+	const struct rt_config *c = with("schedule:\n  atr_time: \"09:00\"\n  after_close: 0\n"
+					 "accounts:\n  initial_capital: 250000.50\n");
+	assert_int_equal(c->rules.atr_time_s, 9 * 3600);
+	assert_int_equal(c->rules.after_close_s, 0);
+	assert_int_equal(c->rules.initial_capital, 25000050000000ll);
+	expect_error("schedule:\n  atr_time: \"24:00\"\n",
+		     "t.yaml:2: key 'schedule.atr_time': 24:00 is out of range", NULL);
+	expect_error("schedule:\n  after_close: 7201\n", "t.yaml:2: key 'schedule.after_close'",
+		     "7201", "0..7200", NULL);
+	expect_error("accounts:\n  initial_capital: 0\n",
+		     "t.yaml:2: key 'accounts.initial_capital'", NULL);
+	expect_error("accounts:\n  initial_capital: 100.123456789\n",
+		     "t.yaml:2: key 'accounts.initial_capital'", "decimals", NULL);
+}
+
 static void test_weekdays(void **state)
 {
 	(void)state;
@@ -500,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_fractions_are_basis_points),
 		cmocka_unit_test(test_fraction_errors),
 		cmocka_unit_test(test_times_of_day),
+		cmocka_unit_test(test_schedule_and_initial_capital),
 		cmocka_unit_test(test_weekdays),
 		cmocka_unit_test(test_entry_states),
 		cmocka_unit_test(test_right_is_fixed_by_the_rule),

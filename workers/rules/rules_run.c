@@ -134,10 +134,7 @@ static int desk_open(struct rules_ctx *r, const struct rt_config *cfg, const cha
 		return 0;
 	struct rules_desk_ops ops = {r, desk_state, desk_transition, desk_send_pos, desk_atr_job};
 	struct rt_err err = {0};
-	static struct core_rules_cfg rules_cfg; /* MERGE: cfg->rules */
-	core_rules_cfg_defaults(&rules_cfg);
-	(void)cfg;
-	r->desk = rules_desk_open(&rules_cfg, &r->seg, &ops, r->have_audit ? &r->audit : NULL,
+	r->desk = rules_desk_open(&cfg->rules, &r->seg, &ops, r->have_audit ? &r->audit : NULL,
 				  snapshot, (int64_t)now, &err);
 	if (!r->desk) {
 		rt_log_error("desk cannot start", "reason=\"%s\"", err.msg);
