@@ -266,7 +266,8 @@ static struct rules_desk *thursday_entry(void)
 	assert_memory_equal(in.symbol, "QQQ", 3);
 	/* 25 % of $400,000 = $100,000 per symbol: one contract of a ~$590 strike */
 	assert_int_equal(in.qty, 1);
-	assert_non_null(strstr(in.reason, "entry L0: gen_csp"));
+	assert_non_null(strstr(in.reason, "entry L0: gen_csp |d|=0.4"));
+	assert_non_null(strstr(in.reason, " dte="));
 	struct shm_audit_fill f;
 	next_audit(SHM_AUDIT_FILL, &f, sizeof(f));
 	assert_int_equal(f.intent_id, in.intent_id);

@@ -552,7 +552,11 @@ static void job_scan(struct rules_desk *d, enum core_rules_rule_id r, int64_t no
 			rt_log_warn("entry intent held by the gate", "reason=\"%s\"", v.text);
 			continue;
 		}
-		execute(d, &picks[i], pick_n[i], core_rules_rule_name(r), now_ns);
+		/* the decision's inputs travel with it: the band it met */
+		char why[64];
+		snprintf(why, sizeof(why), "%s |d|=%.4f dte=%d", core_rules_rule_name(r),
+			 picks[i].delta, picks[i].dte);
+		execute(d, &picks[i], pick_n[i], why, now_ns);
 	}
 	s = state_of(d);
 	if (s == CORE_SYS_ANALYZING || s == CORE_SYS_ORDERING)
