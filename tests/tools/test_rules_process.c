@@ -224,11 +224,59 @@ static void test_a_replayed_thursday_enters_one_gen_put_audited_and_watched(void
 	stop_run(run);
 }
 
+/* `alluse-audit show --kind K` without each line's journal sequence number */
+static char *decisions(const char *kind)
+{
+	int st;
+	const char *argv[] = {
+		test_bin("alluse-audit"), "show", "--journal", g_journal, "--kind", kind, NULL};
+	const char *out = tool(&st, argv);
+	assert_int_equal(st, 0);
+	char *res = calloc(1, strlen(out) + 1);
+	assert_non_null(res);
+	for (const char *l = out; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		const char *sp = memchr(l, ' ', n);
+		if (sp)
+			strncat(res, sp, n - (size_t)(sp - l) + (e ? 1 : 0));
+		l += n + (e ? 1 : 0);
+	}
+	return res;
+}
+
+static void test_the_same_replay_twice_gives_the_same_intents_and_fills(void **state)
+{
+	(void)state;
+	char *intents[2], *fills[2];
+	for (int run = 0; run < 2; run++) {
+		if (run) { /* a second instance on the same replay */
+			teardown(NULL);
+			setup(NULL);
+		}
+		pid_t p = start_run();
+		assert_int_equal(wait_audited("fill", "paper", 1, 30000), 1);
+		stop_run(p);
+		intents[run] = decisions("intent");
+		fills[run] = decisions("fill");
+		assert_non_null(strstr(intents[run], "2026-01-15T14:46:00.000000000Z"));
+	}
+	assert_string_equal(intents[0], intents[1]);
+	assert_string_equal(fills[0], fills[1]);
+	for (int run = 0; run < 2; run++) {
+		free(intents[run]);
+		free(fills[run]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			test_a_replayed_thursday_enters_one_gen_put_audited_and_watched, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_the_same_replay_twice_gives_the_same_intents_and_fills, setup,
 			teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
