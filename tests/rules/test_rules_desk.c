@@ -82,7 +82,18 @@ static void atr_job(void *ctx)
 		shm_atr_set(&g_atr, shm_instr_find(&g_dir, "QQQ"), PRICE_SCALE * 5, 0, 20260114, 1);
 }
 
-static const struct rules_desk_ops g_ops = {NULL, st, tr, send, atr_job};
+static uint32_t g_faults;
+static char g_fault_why[128];
+
+static void fault(void *ctx, const char *why)
+{
+	(void)ctx;
+	g_faults++;
+	snprintf(g_fault_why, sizeof(g_fault_why), "%s", why);
+	core_rules_sm_transition(&g_sm, CORE_SYS_SAFE, CORE_CAUSE_FAULT, false, g_now, NULL);
+}
+
+static const struct rules_desk_ops g_ops = {NULL, st, tr, send, atr_job, fault};
 
 static int64_t ny(int32_t date, int h, int m)
 {
@@ -169,6 +180,7 @@ static int setup(void **state)
 	core_rules_sm_init(&g_sm, 0);
 	g_nsent = 0;
 	g_atr_jobs = 0;
+	g_faults = 0;
 	return 0;
 }
 
@@ -427,6 +439,31 @@ static void test_close_settles_the_expiry_and_the_day_ends_safe(void **state)
 	rules_desk_close(d);
 }
 
+static void test_an_intent_the_audit_ring_refuses_is_not_executed(void **state)
+{
+	(void)state;
+	static const int32_t exp[] = {THU, FRI};
+	chain(exp, 2, ny(THU, 9, 45));
+	spot("QQQ", 600.0);
+	struct rules_desk *d = open_desk(ny(THU, 9, 0));
+	g_now = ny(THU, 9, 30);
+	assert_int_equal(rules_desk_tick(d, g_now), CORE_JOB_OPEN);
+	/* the audit process is gone: its ring fills up */
+	struct shm_audit_fault f = {.code = 1};
+	while (shm_audit_emit(&g_audit, SHM_AUDIT_FAULT, 1, &f, sizeof(f)) == 0)
+		;
+	g_now = ny(THU, 9, 45);
+	rules_desk_tick(d, g_now);
+	const struct rules_desk_state *s = rules_desk_state(d);
+	assert_int_equal(s->book.n, 0); /* not filled */
+	assert_int_equal(g_nsent, 0); /* nothing sent to the workers */
+	assert_int_equal(g_faults, 1);
+	assert_non_null(strstr(g_fault_why, "audit ring full"));
+	assert_int_equal(g_sm.state, CORE_SYS_SAFE);
+	assert_int_equal(s->accts.acct[0].available, P(400000));
+	rules_desk_close(d);
+}
+
 /* Rewrite the snapshot through fn (header and payload), fixing the CRC when asked. */
 static void edit_snapshot(void (*fn)(struct rules_desk_state *), int fix_crc, size_t cut)
 {
@@ -536,6 +573,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_level_2_freezes_and_rolls_or_hedges_level_3_stops_out, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_an_intent_the_audit_ring_refuses_is_not_executed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_settles_the_expiry_and_the_day_ends_safe,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -272,14 +272,16 @@ static uint64_t intent_id(int32_t date, const struct core_rules_intent *it, uint
 	       (uint64_t)(it->account % 1000) * 1000000ull + (uint64_t)(n % 100000) * 10ull + leg;
 }
 
-static void audit_intent(struct rules_desk *d, const struct core_rules_intent *it, uint64_t id0,
-			 const char *why, int64_t now_ns)
+/* Returns 0, or -EAGAIN when the audit ring refused a record (then nothing may be
+ * executed: an order whose decision is not recorded never leaves, RULES §9). */
+static int audit_intent(struct rules_desk *d, const struct core_rules_intent *it, uint64_t id0,
+			const char *why, int64_t now_ns)
 {
 	char line[256];
 	core_rules_intent_format(it, line, sizeof(line));
 	rt_log_info("order intent", "id=%llu %s why=\"%s\"", (unsigned long long)id0, line, why);
 	if (!d->audit)
-		return;
+		return 0;
 	for (uint32_t l = 0; l < it->nlegs && l < 2; l++) {
 		const struct core_rules_leg *g = &it->leg[l];
 		struct shm_audit_intent a;
@@ -298,10 +300,13 @@ static void audit_intent(struct rules_desk *d, const struct core_rules_intent *i
 		snprintf(a.reason, sizeof(a.reason), "%s L%d: %s",
 			 core_rules_intent_kind_name(it->kind), it->level, why);
 		if (shm_audit_emit(d->audit, SHM_AUDIT_ORDER_INTENT, (uint64_t)now_ns, &a,
-				   sizeof(a)) != 0)
-			rt_log_error("order intent not audited: audit ring full", "id=%llu",
-				     (unsigned long long)a.intent_id);
+				   sizeof(a)) != 0) {
+			rt_log_error("order intent not audited: audit ring full; not executed",
+				     "id=%llu", (unsigned long long)a.intent_id);
+			return -EAGAIN;
+		}
 	}
+	return 0;
 }
 
 static void audit_fill(struct rules_desk *d, const struct core_rules_intent *it, uint32_t l,
@@ -402,7 +407,12 @@ static void execute(struct rules_desk *d, const struct core_rules_intent *it, ui
 {
 	int32_t date = ny_date(now_ns);
 	uint64_t id0 = intent_id(date, it, n, 0);
-	audit_intent(d, it, id0, why, now_ns);
+	if (audit_intent(d, it, id0, why, now_ns) != 0) {
+		if (d->ops.fault)
+			d->ops.fault(d->ops.ctx, "audit ring full: an order intent could not be "
+						 "recorded");
+		return;
+	}
 	d->n_intents++;
 	for (uint32_t l = 0; l < it->nlegs && l < 2; l++) {
 		const struct core_rules_leg *g = &it->leg[l];

@@ -67,6 +67,8 @@ struct rules_desk_ops {
 	int (*send_pos)(void *ctx, const struct shm_posctl *cmd);
 	/* the daily ATR job */
 	void (*atr_job)(void *ctx);
+	/* a fault the desk cannot decide on (RULES §9): the system must go SAFE */
+	void (*fault)(void *ctx, const char *why);
 };
 
 struct rules_desk_state {

@@ -115,6 +115,14 @@ static void desk_atr_job(void *ctx)
 	rules_proto_atr_job(((struct rules_ctx *)ctx)->rp);
 }
 
+static void desk_fault(void *ctx, const char *why)
+{
+	struct rules_ctx *r = ctx;
+	struct core_rules_sm_result res;
+	r->want_resume = 0;
+	transition(r, CORE_SYS_SAFE, CORE_CAUSE_FAULT, 0, "rules", why, &res);
+}
+
 static void on_level(void *ctx, const struct shm_event *ev, uint32_t worker)
 {
 	struct rules_ctx *r = ctx;
@@ -132,7 +140,12 @@ static int desk_open(struct rules_ctx *r, const struct rt_config *cfg, const cha
 {
 	if (r->desk || now < 567993600ull * 1000000000ull) /* 1988-01-01 */
 		return 0;
-	struct rules_desk_ops ops = {r, desk_state, desk_transition, desk_send_pos, desk_atr_job};
+	struct rules_desk_ops ops = {.ctx = r,
+				     .state = desk_state,
+				     .transition = desk_transition,
+				     .send_pos = desk_send_pos,
+				     .atr_job = desk_atr_job,
+				     .fault = desk_fault};
 	struct rt_err err = {0};
 	r->desk = rules_desk_open(&cfg->rules, &r->seg, &ops, r->have_audit ? &r->audit : NULL,
 				  snapshot, (int64_t)now, &err);
