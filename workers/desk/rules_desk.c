@@ -534,6 +534,9 @@ static void job_scan(struct rules_desk *d, enum core_rules_rule_id r, int64_t no
 		int n = core_rules_scan(d->cfg, &in, rows, CORE_RULES_SCAN_ROWS_MAX);
 		char an[16];
 		rules_desk_account_name(acct, an, sizeof(an));
+		if (n < 0)
+			rt_log_error("scan failed", "account=%s rule=%s rc=%d", an,
+				     core_rules_rule_name(r), n);
 		for (int i = 0; i < n; i++) {
 			if (rows[i].rule != r)
 				continue;
