@@ -313,25 +313,36 @@ static struct feed_synth *synth_new(void)
 	return &s;
 }
 
-/* As alluse-feed's run_synthetic at speed 0: event time drives the clock, every event
- * (definitions included) goes through feed_core_on_msg, stamped just before. */
+#define SYNTH_BATCH 64u /* as alluse-feed's run_synthetic */
+
+/* As alluse-feed's run_synthetic at speed 0: event time drives the clock; events
+ * (definitions included) go to feed_core_on_events in batches of SYNTH_BATCH, one
+ * clock read each, instrument ids cached by source key. The warm-up ends on a batch
+ * boundary. */
 static int role_synth_feeder(void *arg)
 {
 	(void)arg;
 	static struct feeder fd;
+	static struct feed_event evs[SYNTH_BATCH];
 	struct feed_synth *s = synth_new();
 	if (!s || feeder_open(&fd, &G.fcfg))
 		return 1;
+	if (feed_core_set_source_keys(&fd.f, feed_synth_keys(s)) != 0)
+		return bench_fail("out of memory for %u source keys", feed_synth_keys(s));
 	struct bench_usage u;
-	struct feed_event ev;
 	uint64_t q = 0, total = G.warm + G.n, t0 = 0;
 	bench_barrier(&G.ctl->ready_a, &G.ctl->ready_b);
 	bench_usage_begin(&u);
 	while (q < total) {
-		feed_synth_next(s, &ev);
-		feed_core_set_time(&fd.f, ev.ts_ns);
-		feed_core_on_msg(&fd.f, &ev.msg, ev.nonfinite, rt_clock_now_ns());
-		if (ev.msg.type == FEED_WIRE_MSG_QUOTE && ++q == G.warm)
+		uint32_t nb = 0;
+		int warm_end = 0;
+		while (nb < SYNTH_BATCH && q < total && !warm_end) {
+			feed_synth_next(s, &evs[nb]);
+			if (evs[nb++].msg.type == FEED_WIRE_MSG_QUOTE && ++q == G.warm)
+				warm_end = 1;
+		}
+		feed_core_on_events(&fd.f, evs, nb);
+		if (warm_end)
 			t0 = rt_tsc_read();
 	}
 	uint64_t t1 = rt_tsc_read();
@@ -363,17 +374,25 @@ static int role_synth_pre_feeder(void *arg)
 		feed_synth_next(s, &pool[i]); /* definitions first, then quotes */
 	if (feeder_open(&fd, &G.fcfg))
 		return 1;
+	if (feed_core_set_source_keys(&fd.f, feed_synth_keys(s)) != 0)
+		return bench_fail("out of memory for %u source keys", feed_synth_keys(s));
 	struct bench_usage u;
 	uint64_t total = G.warm + G.n, t0 = 0;
 	bench_barrier(&G.ctl->ready_a, &G.ctl->ready_b);
 	bench_usage_begin(&u);
-	for (uint32_t i = 0; i < ndefs; i++)
-		feed_core_on_msg(&fd.f, &pool[i].msg, 0, rt_clock_now_ns());
+	feed_core_on_events(&fd.f, pool, ndefs);
 	for (uint64_t q = 0; q < total;) {
-		const struct feed_event *ev = &pool[ndefs + q % PRE_POOL];
-		feed_core_set_time(&fd.f, ev->ts_ns);
-		feed_core_on_msg(&fd.f, &ev->msg, ev->nonfinite, rt_clock_now_ns());
-		if (++q == G.warm)
+		/* batches as in role_synth_feeder, never across the pool's end or the
+		 * warm-up's */
+		uint64_t off = q % PRE_POOL, left = total - q;
+		uint64_t nb = PRE_POOL - off < SYNTH_BATCH ? PRE_POOL - off : SYNTH_BATCH;
+		if (nb > left)
+			nb = left;
+		if (q < G.warm && nb > G.warm - q)
+			nb = G.warm - q;
+		feed_core_on_events(&fd.f, &pool[ndefs + off], (uint32_t)nb);
+		q += nb;
+		if (q == G.warm)
 			t0 = rt_tsc_read();
 	}
 	uint64_t t1 = rt_tsc_read();
@@ -954,7 +973,9 @@ int bench_feed_run(const struct bench_opts *o)
 	uint64_t w0 = rt_clock_now_ns();
 	fprintf(stderr, "  %s %s: %u rounds ", rows[ROW_SYNTH].label, rows[ROW_SYNTH_PRE].label,
 		tput_rounds);
-	for (uint32_t r = 0; r < tput_rounds && !failed; r++) {
+	const char *only = getenv("ALLUSE_BENCH_FEED_ONLY"); /* DEV: synth,replay,tput,lat */
+#define WANT(g) (!only || strstr(only, g))
+	for (uint32_t r = 0; r < tput_rounds && !failed && WANT("synth"); r++) {
 		for (int j = 0; j < 2 && !failed; j++)
 			failed = run_round(&rows[ROW_SYNTH + (j + (int)r) % 2], r, synth_warm,
 					   synth_n);
@@ -976,7 +997,7 @@ int bench_feed_run(const struct bench_opts *o)
 		(double)(rt_clock_now_ns() - w0) * 1e-9);
 	w0 = rt_clock_now_ns();
 	progress_start(rows[ROW_REPLAY].label, tput_rounds);
-	for (uint32_t r = 0; r < tput_rounds && !failed; r++) {
+	for (uint32_t r = 0; r < tput_rounds && !failed && WANT("replay"); r++) {
 		failed = run_round(&rows[ROW_REPLAY], r, replay_warm, replay_n);
 		fputc('.', stderr);
 	}
@@ -990,6 +1011,8 @@ int bench_feed_run(const struct bench_opts *o)
 	static const int pairs[2][2] = {{ROW_URING_TPUT, ROW_MMSG_TPUT},
 					{ROW_URING_LAT, ROW_MMSG_LAT}};
 	for (int p = 0; p < 2 && !failed; p++) {
+		if (!WANT(p ? "lat" : "tput"))
+			continue;
 		w0 = rt_clock_now_ns();
 		fprintf(stderr, "  %s %s: %u rounds ", rows[pairs[p][0]].label,
 			rows[pairs[p][1]].label, udp_rounds);
