@@ -15,6 +15,10 @@
  *    busy-polling) on CPU B. The ring consumer runs inside the sender process on CPU A
  *    (between sends), so nothing else competes for the feeder's CPU; in the latency
  *    rows it is also what reads the publish stamps.
+ *    In the *-drain rows (diagnostic) the sender first queues a whole round in the
+ *    receiver's socket (SO_RCVBUF 512 MiB) and only then does the feeder start
+ *    polling: its receive path and feed_core alone, without the sender's CPU in the
+ *    figure.
  * The rows compared with each other (io_uring vs recvmmsg) run interleaved, round by
  * round with a rotating order, and their ratio is the median of per-round ratios.
  */
@@ -48,6 +52,7 @@
 #define UDP_LAT_RATE 20000u /* imposed rate of the latency rows, quotes (= packets) per s */
 #define RX_IDLE_END_NS 50000000ull /* receiver: sender done and nothing for 50 ms = end */
 #define DRAIN_BATCH 64u
+#define DRAIN_RCVBUF (512u << 20) /* drain rows: the socket holds a whole round */
 
 enum row_id {
 	ROW_SYNTH,
@@ -57,10 +62,12 @@ enum row_id {
 	ROW_MMSG_TPUT,
 	ROW_URING_LAT,
 	ROW_MMSG_LAT,
+	ROW_URING_DRAIN,
+	ROW_MMSG_DRAIN,
 	ROW_COUNT
 };
 
-enum kind { K_SYNTH, K_SYNTH_PRE, K_REPLAY, K_UDP_TPUT, K_UDP_LAT };
+enum kind { K_SYNTH, K_SYNTH_PRE, K_REPLAY, K_UDP_TPUT, K_UDP_LAT, K_UDP_DRAIN };
 
 /* One row, accumulated over its rounds. */
 struct row {
@@ -491,6 +498,9 @@ static int role_udp_receiver(void *arg)
 	feed_udp_cfg_defaults(&uc);
 	snprintf(uc.bind_addr, sizeof(uc.bind_addr), "127.0.0.1");
 	uc.mode = G.row->mode;
+	int drain = G.row->kind == K_UDP_DRAIN;
+	if (drain)
+		uc.rcvbuf = DRAIN_RCVBUF;
 	if (feed_udp_open(&udp, &uc, &err) != 0)
 		return bench_fail("%s", err.msg);
 	G.ctl->port = feed_udp_port(&udp);
@@ -501,6 +511,15 @@ static int role_udp_receiver(void *arg)
 	struct bench_usage u;
 	bench_barrier(&G.ctl->ready_b, &G.ctl->ready_a);
 	bench_usage_begin(&u);
+	if (drain) {
+		/* the whole round queues in the socket first; then the clock runs from the
+		 * first poll to the last packet: the receive path alone, no sender */
+		while (!rt_load_acq_u32(&G.ctl->done))
+			rt_cpu_relax();
+		sender_done = 1;
+		sent = rt_load_rlx_u64(&G.ctl->sent);
+		t0 = t_last = rt_tsc_read();
+	}
 	for (;;) {
 		int k = feed_udp_poll(&udp, on_packet, &ctx, 0);
 		if (k < 0) {
@@ -913,6 +932,7 @@ int bench_feed_run(const struct bench_opts *o)
 	uint64_t synth_n = quick ? 1000000 : 4000000, synth_warm = quick ? 100000 : 400000;
 	uint64_t replay_n = quick ? 500000 : 2000000, replay_warm = quick ? 50000 : 200000;
 	uint64_t udp_n = quick ? 1000000 : 4000000, udp_warm = udp_n / 10;
+	uint64_t drain_n = quick ? 200000 : 600000; /* ~30 k packets queued at once */
 	uint64_t lat_total = o->samples ? o->samples : quick ? 20000 : 200000;
 	uint64_t lat_n = lat_total / udp_rounds, lat_warm = quick ? 2000 : 5000;
 	if (lat_n < 1)
@@ -937,6 +957,13 @@ int bench_feed_run(const struct bench_opts *o)
 		[ROW_MMSG_LAT] = {.label = "udp-recvmmsg-latency",
 				  .kind = K_UDP_LAT,
 				  .mode = FEED_UDP_RECVMMSG},
+		[ROW_URING_DRAIN] = {.label = "udp-uring-drain-throughput",
+				     .kind = K_UDP_DRAIN,
+				     .mode = FEED_UDP_URING_MULTISHOT,
+				     .ratio_vs = "udp-recvmmsg-drain-throughput"},
+		[ROW_MMSG_DRAIN] = {.label = "udp-recvmmsg-drain-throughput",
+				    .kind = K_UDP_DRAIN,
+				    .mode = FEED_UDP_RECVMMSG},
 	};
 	int failed = 0;
 	G.ctl = mmap(NULL, sizeof(struct ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
@@ -973,7 +1000,7 @@ int bench_feed_run(const struct bench_opts *o)
 	uint64_t w0 = rt_clock_now_ns();
 	fprintf(stderr, "  %s %s: %u rounds ", rows[ROW_SYNTH].label, rows[ROW_SYNTH_PRE].label,
 		tput_rounds);
-	const char *only = getenv("ALLUSE_BENCH_FEED_ONLY"); /* DEV: synth,replay,tput,lat */
+	const char *only = getenv("ALLUSE_BENCH_FEED_ONLY"); /* docs/bench.md */
 #define WANT(g) (!only || strstr(only, g))
 	for (uint32_t r = 0; r < tput_rounds && !failed && WANT("synth"); r++) {
 		for (int j = 0; j < 2 && !failed; j++)
@@ -1008,10 +1035,12 @@ int bench_feed_run(const struct bench_opts *o)
 	bench_cleanup_forget(G.csv_path);
 
 	/* UDP: io_uring and recvmmsg interleaved, rotating which goes first */
-	static const int pairs[2][2] = {{ROW_URING_TPUT, ROW_MMSG_TPUT},
-					{ROW_URING_LAT, ROW_MMSG_LAT}};
-	for (int p = 0; p < 2 && !failed; p++) {
-		if (!WANT(p ? "lat" : "tput"))
+	static const int pairs[3][2] = {{ROW_URING_TPUT, ROW_MMSG_TPUT},
+					{ROW_URING_LAT, ROW_MMSG_LAT},
+					{ROW_URING_DRAIN, ROW_MMSG_DRAIN}};
+	static const char *const groups[3] = {"tput", "lat", "drain"};
+	for (int p = 0; p < 3 && !failed; p++) {
+		if (!WANT(groups[p]))
 			continue;
 		w0 = rt_clock_now_ns();
 		fprintf(stderr, "  %s %s: %u rounds ", rows[pairs[p][0]].label,
@@ -1021,6 +1050,8 @@ int bench_feed_run(const struct bench_opts *o)
 				struct row *row = &rows[pairs[p][(j + r) % 2]];
 				if (row->kind == K_UDP_TPUT)
 					failed = run_round(row, r, udp_warm, udp_n);
+				else if (row->kind == K_UDP_DRAIN)
+					failed = run_round(row, r, 0, drain_n);
 				else
 					failed = run_round(row, r, lat_warm, lat_n);
 			}
@@ -1090,6 +1121,14 @@ out:
 				 (unsigned long long)r->lost, (unsigned long long)r->sent,
 				 r->lost ? "feeder saturated" : "sender-bound",
 				 (unsigned long long)r->drops);
+			break;
+		case K_UDP_DRAIN:
+			snprintf(r->note, sizeof(r->note),
+				 "diagnostic, receiver alone: %llu quotes queued in the socket "
+				 "first, then drained by the feeder on cpu %d; %llu lost in the "
+				 "socket; %llu ring drops",
+				 (unsigned long long)r->sent, o->cpus[1],
+				 (unsigned long long)r->lost, (unsigned long long)r->drops);
 			break;
 		case K_UDP_LAT:
 			snprintf(r->note, sizeof(r->note),
