@@ -404,15 +404,23 @@ uint32_t feed_core_on_events(struct feed_core *f, const struct feed_event *ev, u
 	 * every board write below happens after it. */
 	uint64_t now = rt_clock_now_ns();
 	uint32_t ok = 0;
+	uint64_t t0 = f->now_wall_ns;
 	f->batching = 1;
 	for (uint32_t i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
 			prefetch_event(f, &ev[i + PREFETCH_AHEAD]);
-		feed_core_set_time(f, ev[i].ts_ns);
+		/* validation follows each event's time; the shared clock is published
+		 * once, below */
+		f->now_wall_ns = ev[i].ts_ns;
 		ok += on_msg(f, &ev[i].msg, ev[i].nonfinite, now, now, ev[i].src_key) ==
 		      FEED_REJECT_OK;
 	}
 	flush_all(f);
+	/* The shared clock moves after the batch's messages are in the rings (its
+	 * release store publishes them, as feed_core_set_time's does per quote), so a
+	 * worker never sees the clock ahead of a quote it has not been sent. */
+	if (n && f->now_wall_ns != t0 && f->cfg.clock_mode == SHM_CLOCK_REPLAY)
+		shm_clock_advance(f->clock, f->now_wall_ns);
 	return ok;
 }
 

@@ -132,8 +132,10 @@ enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id,
 enum feed_reject feed_core_on_msg(struct feed_core *f, const struct feed_wire_msg *m,
 				  uint8_t nonfinite, uint64_t recv_ns);
 
-/* A batch of source events (quotes and definitions), in order, each after
- * feed_core_set_time(its ts_ns). One clock read serves the whole batch as both the
+/* A batch of source events (quotes and definitions), in order, each validated at
+ * its own ts_ns (as after feed_core_set_time); the shared clock (replay mode) is
+ * advanced once, to the last event's time, after the batch's messages are in the
+ * rings. One clock read serves the whole batch as both the
  * receive and the board-write stamp (recv_ts_ns == write_ts_ns): every event of the
  * batch existed by then and every write of the batch happened at or after it (the
  * caller keeps batches short, e.g. 64 events, so the stamp is at most that many

@@ -536,6 +536,8 @@ static void test_event_batches_publish_like_single_messages_with_one_stamp(void 
 		for (uint32_t i = 0; i < n; i++)
 			feed_synth_next(&sb, &ev[i]);
 		assert_int_equal(feed_core_on_events(&f, ev, n), n);
+		/* the shared clock is at the batch's last event time, set after the push */
+		assert_int_equal(shm_clock_now(f.clock), ev[n - 1].ts_ns);
 		done += n;
 	}
 	uint64_t after = rt_clock_now_ns();
