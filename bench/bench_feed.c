@@ -15,6 +15,10 @@
  *    busy-polling) on CPU B. The ring consumer runs inside the sender process on CPU A
  *    (between sends), so nothing else competes for the feeder's CPU; in the latency
  *    rows it is also what reads the publish stamps.
+ *    In the *-drain rows (diagnostic) the sender first queues a whole round in the
+ *    receiver's socket (SO_RCVBUF 512 MiB) and only then does the feeder start
+ *    polling: its receive path and feed_core alone, without the sender's CPU in the
+ *    figure.
  * The rows compared with each other (io_uring vs recvmmsg) run interleaved, round by
  * round with a rotating order, and their ratio is the median of per-round ratios.
  */
@@ -48,6 +52,7 @@
 #define UDP_LAT_RATE 20000u /* imposed rate of the latency rows, quotes (= packets) per s */
 #define RX_IDLE_END_NS 50000000ull /* receiver: sender done and nothing for 50 ms = end */
 #define DRAIN_BATCH 64u
+#define DRAIN_RCVBUF (512u << 20) /* drain rows: the socket holds a whole round */
 
 enum row_id {
 	ROW_SYNTH,
@@ -57,10 +62,12 @@ enum row_id {
 	ROW_MMSG_TPUT,
 	ROW_URING_LAT,
 	ROW_MMSG_LAT,
+	ROW_URING_DRAIN,
+	ROW_MMSG_DRAIN,
 	ROW_COUNT
 };
 
-enum kind { K_SYNTH, K_SYNTH_PRE, K_REPLAY, K_UDP_TPUT, K_UDP_LAT };
+enum kind { K_SYNTH, K_SYNTH_PRE, K_REPLAY, K_UDP_TPUT, K_UDP_LAT, K_UDP_DRAIN };
 
 /* One row, accumulated over its rounds. */
 struct row {
@@ -313,25 +320,36 @@ static struct feed_synth *synth_new(void)
 	return &s;
 }
 
-/* As alluse-feed's run_synthetic at speed 0: event time drives the clock, every event
- * (definitions included) goes through feed_core_on_msg, stamped just before. */
+#define SYNTH_BATCH 64u /* as alluse-feed's run_synthetic */
+
+/* As alluse-feed's run_synthetic at speed 0: event time drives the clock; events
+ * (definitions included) go to feed_core_on_events in batches of SYNTH_BATCH, one
+ * clock read each, instrument ids cached by source key. The warm-up ends on a batch
+ * boundary. */
 static int role_synth_feeder(void *arg)
 {
 	(void)arg;
 	static struct feeder fd;
+	static struct feed_event evs[SYNTH_BATCH];
 	struct feed_synth *s = synth_new();
 	if (!s || feeder_open(&fd, &G.fcfg))
 		return 1;
+	if (feed_core_set_source_keys(&fd.f, feed_synth_keys(s)) != 0)
+		return bench_fail("out of memory for %u source keys", feed_synth_keys(s));
 	struct bench_usage u;
-	struct feed_event ev;
 	uint64_t q = 0, total = G.warm + G.n, t0 = 0;
 	bench_barrier(&G.ctl->ready_a, &G.ctl->ready_b);
 	bench_usage_begin(&u);
 	while (q < total) {
-		feed_synth_next(s, &ev);
-		feed_core_set_time(&fd.f, ev.ts_ns);
-		feed_core_on_msg(&fd.f, &ev.msg, ev.nonfinite, rt_clock_now_ns());
-		if (ev.msg.type == FEED_WIRE_MSG_QUOTE && ++q == G.warm)
+		uint32_t nb = 0;
+		int warm_end = 0;
+		while (nb < SYNTH_BATCH && q < total && !warm_end) {
+			feed_synth_next(s, &evs[nb]);
+			if (evs[nb++].msg.type == FEED_WIRE_MSG_QUOTE && ++q == G.warm)
+				warm_end = 1;
+		}
+		feed_core_on_events(&fd.f, evs, nb);
+		if (warm_end)
 			t0 = rt_tsc_read();
 	}
 	uint64_t t1 = rt_tsc_read();
@@ -363,17 +381,25 @@ static int role_synth_pre_feeder(void *arg)
 		feed_synth_next(s, &pool[i]); /* definitions first, then quotes */
 	if (feeder_open(&fd, &G.fcfg))
 		return 1;
+	if (feed_core_set_source_keys(&fd.f, feed_synth_keys(s)) != 0)
+		return bench_fail("out of memory for %u source keys", feed_synth_keys(s));
 	struct bench_usage u;
 	uint64_t total = G.warm + G.n, t0 = 0;
 	bench_barrier(&G.ctl->ready_a, &G.ctl->ready_b);
 	bench_usage_begin(&u);
-	for (uint32_t i = 0; i < ndefs; i++)
-		feed_core_on_msg(&fd.f, &pool[i].msg, 0, rt_clock_now_ns());
+	feed_core_on_events(&fd.f, pool, ndefs);
 	for (uint64_t q = 0; q < total;) {
-		const struct feed_event *ev = &pool[ndefs + q % PRE_POOL];
-		feed_core_set_time(&fd.f, ev->ts_ns);
-		feed_core_on_msg(&fd.f, &ev->msg, ev->nonfinite, rt_clock_now_ns());
-		if (++q == G.warm)
+		/* batches as in role_synth_feeder, never across the pool's end or the
+		 * warm-up's */
+		uint64_t off = q % PRE_POOL, left = total - q;
+		uint64_t nb = PRE_POOL - off < SYNTH_BATCH ? PRE_POOL - off : SYNTH_BATCH;
+		if (nb > left)
+			nb = left;
+		if (q < G.warm && nb > G.warm - q)
+			nb = G.warm - q;
+		feed_core_on_events(&fd.f, &pool[ndefs + off], (uint32_t)nb);
+		q += nb;
+		if (q == G.warm)
 			t0 = rt_tsc_read();
 	}
 	uint64_t t1 = rt_tsc_read();
@@ -472,6 +498,9 @@ static int role_udp_receiver(void *arg)
 	feed_udp_cfg_defaults(&uc);
 	snprintf(uc.bind_addr, sizeof(uc.bind_addr), "127.0.0.1");
 	uc.mode = G.row->mode;
+	int drain = G.row->kind == K_UDP_DRAIN;
+	if (drain)
+		uc.rcvbuf = DRAIN_RCVBUF;
 	if (feed_udp_open(&udp, &uc, &err) != 0)
 		return bench_fail("%s", err.msg);
 	G.ctl->port = feed_udp_port(&udp);
@@ -482,6 +511,15 @@ static int role_udp_receiver(void *arg)
 	struct bench_usage u;
 	bench_barrier(&G.ctl->ready_b, &G.ctl->ready_a);
 	bench_usage_begin(&u);
+	if (drain) {
+		/* the whole round queues in the socket first; then the clock runs from the
+		 * first poll to the last packet: the receive path alone, no sender */
+		while (!rt_load_acq_u32(&G.ctl->done))
+			rt_cpu_relax();
+		sender_done = 1;
+		sent = rt_load_rlx_u64(&G.ctl->sent);
+		t0 = t_last = rt_tsc_read();
+	}
 	for (;;) {
 		int k = feed_udp_poll(&udp, on_packet, &ctx, 0);
 		if (k < 0) {
@@ -894,6 +932,7 @@ int bench_feed_run(const struct bench_opts *o)
 	uint64_t synth_n = quick ? 1000000 : 4000000, synth_warm = quick ? 100000 : 400000;
 	uint64_t replay_n = quick ? 500000 : 2000000, replay_warm = quick ? 50000 : 200000;
 	uint64_t udp_n = quick ? 1000000 : 4000000, udp_warm = udp_n / 10;
+	uint64_t drain_n = quick ? 200000 : 600000; /* ~30 k packets queued at once */
 	uint64_t lat_total = o->samples ? o->samples : quick ? 20000 : 200000;
 	uint64_t lat_n = lat_total / udp_rounds, lat_warm = quick ? 2000 : 5000;
 	if (lat_n < 1)
@@ -918,6 +957,13 @@ int bench_feed_run(const struct bench_opts *o)
 		[ROW_MMSG_LAT] = {.label = "udp-recvmmsg-latency",
 				  .kind = K_UDP_LAT,
 				  .mode = FEED_UDP_RECVMMSG},
+		[ROW_URING_DRAIN] = {.label = "udp-uring-drain-throughput",
+				     .kind = K_UDP_DRAIN,
+				     .mode = FEED_UDP_URING_MULTISHOT,
+				     .ratio_vs = "udp-recvmmsg-drain-throughput"},
+		[ROW_MMSG_DRAIN] = {.label = "udp-recvmmsg-drain-throughput",
+				    .kind = K_UDP_DRAIN,
+				    .mode = FEED_UDP_RECVMMSG},
 	};
 	int failed = 0;
 	G.ctl = mmap(NULL, sizeof(struct ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
@@ -954,7 +1000,9 @@ int bench_feed_run(const struct bench_opts *o)
 	uint64_t w0 = rt_clock_now_ns();
 	fprintf(stderr, "  %s %s: %u rounds ", rows[ROW_SYNTH].label, rows[ROW_SYNTH_PRE].label,
 		tput_rounds);
-	for (uint32_t r = 0; r < tput_rounds && !failed; r++) {
+	const char *only = getenv("ALLUSE_BENCH_FEED_ONLY"); /* docs/bench.md */
+#define WANT(g) (!only || strstr(only, g))
+	for (uint32_t r = 0; r < tput_rounds && !failed && WANT("synth"); r++) {
 		for (int j = 0; j < 2 && !failed; j++)
 			failed = run_round(&rows[ROW_SYNTH + (j + (int)r) % 2], r, synth_warm,
 					   synth_n);
@@ -976,7 +1024,7 @@ int bench_feed_run(const struct bench_opts *o)
 		(double)(rt_clock_now_ns() - w0) * 1e-9);
 	w0 = rt_clock_now_ns();
 	progress_start(rows[ROW_REPLAY].label, tput_rounds);
-	for (uint32_t r = 0; r < tput_rounds && !failed; r++) {
+	for (uint32_t r = 0; r < tput_rounds && !failed && WANT("replay"); r++) {
 		failed = run_round(&rows[ROW_REPLAY], r, replay_warm, replay_n);
 		fputc('.', stderr);
 	}
@@ -987,9 +1035,13 @@ int bench_feed_run(const struct bench_opts *o)
 	bench_cleanup_forget(G.csv_path);
 
 	/* UDP: io_uring and recvmmsg interleaved, rotating which goes first */
-	static const int pairs[2][2] = {{ROW_URING_TPUT, ROW_MMSG_TPUT},
-					{ROW_URING_LAT, ROW_MMSG_LAT}};
-	for (int p = 0; p < 2 && !failed; p++) {
+	static const int pairs[3][2] = {{ROW_URING_TPUT, ROW_MMSG_TPUT},
+					{ROW_URING_LAT, ROW_MMSG_LAT},
+					{ROW_URING_DRAIN, ROW_MMSG_DRAIN}};
+	static const char *const groups[3] = {"tput", "lat", "drain"};
+	for (int p = 0; p < 3 && !failed; p++) {
+		if (!WANT(groups[p]))
+			continue;
 		w0 = rt_clock_now_ns();
 		fprintf(stderr, "  %s %s: %u rounds ", rows[pairs[p][0]].label,
 			rows[pairs[p][1]].label, udp_rounds);
@@ -998,6 +1050,8 @@ int bench_feed_run(const struct bench_opts *o)
 				struct row *row = &rows[pairs[p][(j + r) % 2]];
 				if (row->kind == K_UDP_TPUT)
 					failed = run_round(row, r, udp_warm, udp_n);
+				else if (row->kind == K_UDP_DRAIN)
+					failed = run_round(row, r, 0, drain_n);
 				else
 					failed = run_round(row, r, lat_warm, lat_n);
 			}
@@ -1067,6 +1121,14 @@ out:
 				 (unsigned long long)r->lost, (unsigned long long)r->sent,
 				 r->lost ? "feeder saturated" : "sender-bound",
 				 (unsigned long long)r->drops);
+			break;
+		case K_UDP_DRAIN:
+			snprintf(r->note, sizeof(r->note),
+				 "diagnostic, receiver alone: %llu quotes queued in the socket "
+				 "first, then drained by the feeder on cpu %d; %llu lost in the "
+				 "socket; %llu ring drops",
+				 (unsigned long long)r->sent, o->cpus[1],
+				 (unsigned long long)r->lost, (unsigned long long)r->drops);
 			break;
 		case K_UDP_LAT:
 			snprintf(r->note, sizeof(r->note),

@@ -46,6 +46,7 @@ static void learn_routes(struct feed_core *f)
 		const struct shm_instr *in = shm_instr_get(&f->dir, id);
 		f->route[id] = (uint8_t)feed_route_worker(
 			in->underlying[0] ? in->underlying : in->symbol, f->nworkers);
+		f->is_opt[id] = in->kind == SHM_INSTR_OPTION;
 	}
 	f->known = n;
 }
@@ -93,7 +94,9 @@ int feed_core_attach(struct feed_core *f, struct shm_segment *seg, const struct 
 	f->qseq = calloc(cap, sizeof(*f->qseq));
 	f->route = calloc(cap, 1);
 	f->gap = calloc(cap, 1);
-	if (!f->st || !f->qseq || !f->route || !f->gap) {
+	f->is_opt = calloc(cap, 1);
+	f->stage = aligned_alloc(64, (size_t)f->nworkers * FEED_STAGE_MAX * sizeof(*f->stage));
+	if (!f->st || !f->qseq || !f->route || !f->gap || !f->is_opt || !f->stage) {
 		feed_core_detach(f);
 		return rt_err_set(err, -ENOMEM, "feeder state for %u instruments", cap);
 	}
@@ -158,10 +161,33 @@ void feed_core_detach(struct feed_core *f)
 	free(f->qseq);
 	free(f->route);
 	free(f->gap);
+	free(f->is_opt);
+	free(f->stage);
+	free(f->key_id);
 	f->st = NULL;
 	f->qseq = NULL;
 	f->route = NULL;
 	f->gap = NULL;
+	f->is_opt = NULL;
+	f->stage = NULL;
+	f->key_id = NULL;
+	f->nkeys = 0;
+}
+
+int feed_core_set_source_keys(struct feed_core *f, uint32_t nkeys)
+{
+	uint32_t *k = NULL;
+	if (nkeys) {
+		k = malloc((size_t)nkeys * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < nkeys; i++)
+			k[i] = SHM_INSTR_NONE;
+	}
+	free(f->key_id);
+	f->key_id = k;
+	f->nkeys = nkeys;
+	return 0;
 }
 
 int feed_core_define(struct feed_core *f, const struct feed_wire_msg *def, uint32_t *id_out)
@@ -191,9 +217,35 @@ int feed_core_define(struct feed_core *f, const struct feed_wire_msg *def, uint3
 	return 0;
 }
 
-enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id,
-				   const struct feed_wire_quote *q, uint64_t src_seq,
-				   uint8_t nonfinite, uint64_t recv_ns)
+/* Push worker w's staged messages with one write_pos store. The ring takes a prefix
+ * of them; the rest are dropped (and a later batch of fewer would not be, so the
+ * order of one instrument's messages is kept): their instruments' next messages
+ * carry SHM_QMSG_GAP. */
+static void flush_worker(struct feed_core *f, uint32_t w)
+{
+	uint32_t n = f->nstage[w];
+	if (!n)
+		return;
+	const struct shm_quote_msg *m = &f->stage[w * FEED_STAGE_MAX];
+	uint32_t k = shm_ring_push_batch_spsc(&f->rings[w], m, n);
+	if (k < n) {
+		for (uint32_t i = k; i < n; i++)
+			f->gap[m[i].instr_id] = 1;
+		rt_counter_add(f->c_drops[w], n - k);
+	}
+	f->nstage[w] = 0;
+}
+
+static void flush_all(struct feed_core *f)
+{
+	for (uint32_t w = 0; w < f->nworkers; w++)
+		flush_worker(f, w);
+	f->batching = 0;
+}
+
+static enum feed_reject publish(struct feed_core *f, uint32_t id, const struct feed_wire_quote *q,
+				uint64_t src_seq, uint8_t nonfinite, uint64_t recv_ns,
+				uint64_t write_ns)
 {
 	rt_counter_add(f->c_in, 1);
 	if (id >= f->known) {
@@ -214,7 +266,7 @@ enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id,
 		.nonfinite = nonfinite,
 	};
 	struct feed_validate_cfg vc = f->cfg.validate;
-	if (f->dir.entries[id].kind == SHM_INSTR_OPTION)
+	if (f->is_opt[id])
 		vc.allow_zero_bid = 1;
 	enum feed_reject r = feed_validate_quote(&vc, st, &in, f->now_wall_ns);
 	if (r != FEED_REJECT_OK) {
@@ -237,7 +289,7 @@ enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id,
 	bq.venue = q->venue;
 	bq.exch_ts_ns = q->exch_ts_ns;
 	bq.recv_ts_ns = recv_ns;
-	bq.write_ts_ns = rt_clock_now_ns();
+	bq.write_ts_ns = write_ns;
 	bq.quote_seq = seq;
 	memset(bq.reserved, 0, sizeof(bq.reserved));
 	shm_board_write(&f->board, id, &bq);
@@ -254,7 +306,13 @@ enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id,
 		.write_ts_ns = bq.write_ts_ns,
 	};
 	uint32_t w = f->route[id];
-	if (shm_ring_push_spsc(&f->rings[w], &m) == 0) {
+	if (f->batching) {
+		/* provisionally delivered; flush marks the gap if the ring refuses it */
+		f->gap[id] = 0;
+		f->stage[w * FEED_STAGE_MAX + f->nstage[w]] = m;
+		if (++f->nstage[w] == FEED_STAGE_MAX)
+			flush_worker(f, w);
+	} else if (shm_ring_push_spsc(&f->rings[w], &m) == 0) {
 		f->gap[id] = 0;
 	} else {
 		f->gap[id] = 1;
@@ -265,25 +323,105 @@ enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id,
 	return FEED_REJECT_OK;
 }
 
-enum feed_reject feed_core_on_msg(struct feed_core *f, const struct feed_wire_msg *m,
-				  uint8_t nonfinite, uint64_t recv_ns)
+enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id,
+				   const struct feed_wire_quote *q, uint64_t src_seq,
+				   uint8_t nonfinite, uint64_t recv_ns)
 {
-	if (m->type == FEED_WIRE_MSG_DEF) {
-		uint32_t id;
-		return feed_core_define(f, m, &id) == 0 ? FEED_REJECT_OK : FEED_REJECT_MALFORMED;
-	}
+	return publish(f, id, q, src_seq, nonfinite, recv_ns, rt_clock_now_ns());
+}
+
+/* The instrument id of a message: the source's key cache when it has the key, else
+ * the directory (an unknown OCC symbol defines itself when auto_define is on). */
+static uint32_t find_id(struct feed_core *f, const struct feed_wire_msg *m, uint32_t key)
+{
+	uint32_t *slot = key < f->nkeys ? &f->key_id[key] : NULL;
+	if (slot && *slot != SHM_INSTR_NONE)
+		return *slot;
 	uint32_t id = shm_instr_find(&f->dir, m->symbol);
 	if (id == SHM_INSTR_NONE && f->cfg.auto_define) {
 		struct feed_wire_msg def;
 		if (feed_occ_parse(m->symbol, &def) == 0 && feed_core_define(f, &def, &id) == 0)
 			id = shm_instr_find(&f->dir, m->symbol);
 	}
+	if (slot)
+		*slot = id; /* ids are append-only: a found id stays that symbol's */
+	return id;
+}
+
+static enum feed_reject on_msg(struct feed_core *f, const struct feed_wire_msg *m,
+			       uint8_t nonfinite, uint64_t recv_ns, uint64_t write_ns, uint32_t key)
+{
+	if (m->type == FEED_WIRE_MSG_DEF) {
+		uint32_t id = SHM_INSTR_NONE;
+		if (feed_core_define(f, m, &id) != 0)
+			return FEED_REJECT_MALFORMED;
+		if (key < f->nkeys && id != SHM_INSTR_NONE)
+			f->key_id[key] = id;
+		return FEED_REJECT_OK;
+	}
+	uint32_t id = find_id(f, m, key);
 	if (id == SHM_INSTR_NONE) {
 		rt_counter_add(f->c_in, 1);
 		rt_counter_add(f->c_reject[FEED_REJECT_UNKNOWN_INSTRUMENT], 1);
 		return FEED_REJECT_UNKNOWN_INSTRUMENT;
 	}
-	return feed_core_publish(f, id, &m->quote, m->seq, nonfinite, recv_ns);
+	return publish(f, id, &m->quote, m->seq, nonfinite, recv_ns, write_ns);
+}
+
+enum feed_reject feed_core_on_msg(struct feed_core *f, const struct feed_wire_msg *m,
+				  uint8_t nonfinite, uint64_t recv_ns)
+{
+	return on_msg(f, m, nonfinite, recv_ns, rt_clock_now_ns(), FEED_SRC_KEY_NONE);
+}
+
+/* Events ahead of the one being published whose lines are fetched meanwhile. */
+#define PREFETCH_AHEAD 4u
+
+/* The publish path of one quote touches lines scattered over the segment (its
+ * validation state, board slot and ATR entry, the next ring slot): with the id known
+ * from the key cache they are requested a few events early, for writing where we
+ * write, so their misses overlap instead of queueing one after another. */
+static inline void prefetch_event(const struct feed_core *f, const struct feed_event *e)
+{
+	if (e->src_key >= f->nkeys)
+		return;
+	uint32_t id = f->key_id[e->src_key];
+	if (id >= f->known)
+		return;
+	__builtin_prefetch(&f->st[id], 1, 3);
+	const uint8_t *slot = (const uint8_t *)&f->board.slots[id];
+	__builtin_prefetch(slot, 1, 3);
+	__builtin_prefetch(slot + 64, 1, 3);
+	__builtin_prefetch(&f->atr.e[id], 0, 3);
+	uint32_t w = f->route[id];
+	const struct shm_ring *r = &f->rings[w];
+	__builtin_prefetch(shm_ring_slot_(r, r->pos + f->nstage[w] + PREFETCH_AHEAD), 1, 3);
+}
+
+uint32_t feed_core_on_events(struct feed_core *f, const struct feed_event *ev, uint32_t n)
+{
+	/* One clock read for the batch: every event exists (was received) by now, and
+	 * every board write below happens after it. */
+	uint64_t now = rt_clock_now_ns();
+	uint32_t ok = 0;
+	uint64_t t0 = f->now_wall_ns;
+	f->batching = 1;
+	for (uint32_t i = 0; i < n; i++) {
+		if (i + PREFETCH_AHEAD < n)
+			prefetch_event(f, &ev[i + PREFETCH_AHEAD]);
+		/* validation follows each event's time; the shared clock is published
+		 * once, below */
+		f->now_wall_ns = ev[i].ts_ns;
+		ok += on_msg(f, &ev[i].msg, ev[i].nonfinite, now, now, ev[i].src_key) ==
+		      FEED_REJECT_OK;
+	}
+	flush_all(f);
+	/* The shared clock moves after the batch's messages are in the rings (its
+	 * release store publishes them, as feed_core_set_time's does per quote), so a
+	 * worker never sees the clock ahead of a quote it has not been sent. */
+	if (n && f->now_wall_ns != t0 && f->cfg.clock_mode == SHM_CLOCK_REPLAY)
+		shm_clock_advance(f->clock, f->now_wall_ns);
+	return ok;
 }
 
 uint32_t feed_core_on_packet(struct feed_core *f, const uint8_t *pkt, uint32_t len,
@@ -305,6 +443,9 @@ uint32_t feed_core_on_packet(struct feed_core *f, const uint8_t *pkt, uint32_t l
 		return 0;
 	uint32_t delivered = 0;
 	struct feed_wire_msg m;
+	/* one board-write stamp per packet, read before its first write */
+	uint64_t write_ns = rt_clock_now_ns();
+	f->batching = 1;
 	for (uint32_t i = 0; i < v.end; i++) {
 		int rc = feed_wire_next(&it, &m);
 		if (rc == 0)
@@ -320,9 +461,10 @@ uint32_t feed_core_on_packet(struct feed_core *f, const uint8_t *pkt, uint32_t l
 				rt_counter_add(f->c_wire[it.error], 1);
 			continue;
 		}
-		feed_core_on_msg(f, &m, 0, recv_ns);
+		on_msg(f, &m, 0, recv_ns, write_ns, FEED_SRC_KEY_NONE);
 		delivered++;
 	}
+	flush_all(f);
 	return delivered;
 }
 

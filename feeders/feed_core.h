@@ -9,7 +9,9 @@
  *   2. validates it (feeders/feed_validate.h) against that instrument's last good
  *      quote, the ATR table and the clock; a rejection is counted per reason;
  *   3. writes the board slot under its seqlock, with the next per-instrument
- *      sequence number and the receive / board-write stamps;
+ *      sequence number and the receive / board-write stamps (one clock read per
+ *      batch: per call of feed_core_on_events, per packet of feed_core_on_packet;
+ *      feed_core_publish / feed_core_on_msg read it per quote);
  *   4. pushes a 64-byte struct shm_quote_msg to the ring of the worker that owns the
  *      instrument. A full ring drops the message and counts the drop for that
  *      worker; the next message of that instrument carries SHM_QMSG_GAP, and its
@@ -20,8 +22,8 @@
  * on the same worker, and the mapping depends on nothing but the symbol and the
  * worker count.
  *
- * Nothing here allocates, locks, logs or makes a syscall after feed_core_attach,
- * except clock reads (vDSO).
+ * Nothing here allocates, locks, logs or makes a syscall after feed_core_attach (and
+ * feed_core_set_source_keys), except clock reads (vDSO).
  */
 #ifndef FEED_CORE_H
 #define FEED_CORE_H
@@ -43,6 +45,7 @@
 #include <stdint.h>
 
 #define FEED_MAX_WORKERS 64u
+#define FEED_STAGE_MAX 64u /* messages staged per worker before a batch push */
 
 struct feed_core_cfg {
 	struct feed_validate_cfg validate;
@@ -63,7 +66,16 @@ struct feed_core {
 	uint64_t *qseq;
 	uint8_t *route;
 	uint8_t *gap;
+	uint8_t *is_opt; /* 1: an option (a zero bid is a price) */
+	/* batches (feed_core_on_events, feed_core_on_packet): each worker's messages are
+	 * staged and pushed with one write_pos store at the end of the batch */
+	struct shm_quote_msg *stage; /* nworkers × FEED_STAGE_MAX */
+	uint32_t nstage[FEED_MAX_WORKERS];
+	int batching;
 	uint32_t known; /* ids whose route is set (<= directory count) */
+	/* source key -> instrument id (feed_core_set_source_keys), SHM_INSTR_NONE unknown */
+	uint32_t *key_id;
+	uint32_t nkeys;
 	/* the sequence tracker of the UDP / recorded-packet path */
 	struct feed_seq seq;
 	uint64_t now_wall_ns; /* the clock: wall time live, event time in replay */
@@ -88,6 +100,12 @@ uint32_t feed_route_worker(const char *underlying, uint32_t nworkers);
 int feed_core_attach(struct feed_core *f, struct shm_segment *seg, const struct feed_core_cfg *cfg,
 		     struct rt_err *err);
 void feed_core_detach(struct feed_core *f);
+
+/* Let the source name its instruments by dense key (struct feed_event.src_key <
+ * nkeys): feed_core_on_events caches key -> id at the first definition or lookup and
+ * skips the symbol lookup afterwards. The source promises that a key always names
+ * the same symbol. Allocates (cold); replaces an earlier cache. 0 or -ENOMEM. */
+int feed_core_set_source_keys(struct feed_core *f, uint32_t nkeys);
 
 /* Define an instrument at run time (new strikes). 0 (or already known), -ENOSPC,
  * -EINVAL; counted as defs / def_errors. */
@@ -114,8 +132,20 @@ enum feed_reject feed_core_publish(struct feed_core *f, uint32_t id,
 enum feed_reject feed_core_on_msg(struct feed_core *f, const struct feed_wire_msg *m,
 				  uint8_t nonfinite, uint64_t recv_ns);
 
+/* A batch of source events (quotes and definitions), in order, each validated at
+ * its own ts_ns (as after feed_core_set_time); the shared clock (replay mode) is
+ * advanced once, to the last event's time, after the batch's messages are in the
+ * rings. One clock read serves the whole batch as both the
+ * receive and the board-write stamp (recv_ts_ns == write_ts_ns): every event of the
+ * batch existed by then and every write of the batch happened at or after it (the
+ * caller keeps batches short, e.g. 64 events, so the stamp is at most that many
+ * publishes early). Keys of ev[i].src_key use the cache of
+ * feed_core_set_source_keys. Returns the messages accepted. */
+uint32_t feed_core_on_events(struct feed_core *f, const struct feed_event *ev, uint32_t n);
+
 /* One raw wire packet (UDP or a recording): decode, sequence-check, publish every
- * new message. Returns the messages delivered. */
+ * new message, all with the board-write stamp read once at the start of the packet.
+ * Returns the messages delivered. */
 uint32_t feed_core_on_packet(struct feed_core *f, const uint8_t *pkt, uint32_t len,
 			     uint64_t recv_ns);
 

@@ -175,6 +175,7 @@ int feed_replay_next(struct feed_replay *r, struct feed_event *ev, struct rt_err
 		return rt_err_set(err, -EBADMSG, "%s:%llu: %d columns, expected 8 (" CSV_HEADER ")",
 				  r->path, (unsigned long long)r->line, nf);
 	memset(ev, 0, sizeof(*ev));
+	ev->src_key = FEED_SRC_KEY_NONE;
 	struct feed_wire_msg *m = &ev->msg;
 	m->type = FEED_WIRE_MSG_QUOTE;
 	int bad = -1;

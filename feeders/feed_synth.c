@@ -107,6 +107,10 @@ int feed_synth_init(struct feed_synth *s, const struct feed_synth_cfg *cfg, stru
 	struct core_rng rng;
 	core_rng_seed(&rng, cfg->seed);
 	memcpy(s->rng, rng.s, sizeof(s->rng));
+	s->have_spare = 0;
+	s->spare = 0;
+	/* each underlying moves once every nunderlyings steps */
+	s->dt_years = (double)cfg->dt_ns * cfg->nunderlyings / YEAR_NS;
 
 	/* expiries: the next `expiries` Fridays on or after the start date */
 	int64_t d0 = (int64_t)(cfg->start_ns / NS_PER_DAY);
@@ -124,6 +128,8 @@ int feed_synth_init(struct feed_synth *s, const struct feed_synth_cfg *cfg, stru
 	for (uint32_t i = 0; i < cfg->nunderlyings; i++) {
 		const struct feed_synth_underlying *u = &cfg->u[i];
 		s->price[i] = price_to_double(u->start_price);
+		memset(s->usym[i], 0, sizeof(s->usym[i]));
+		memcpy(s->usym[i], u->symbol, strnlen(u->symbol, sizeof(u->symbol) - 1));
 		s->opt_first[i] = n;
 		int64_t grid = strike_grid(s->price[i]);
 		int64_t step =
@@ -157,6 +163,14 @@ int feed_synth_init(struct feed_synth *s, const struct feed_synth_cfg *cfg, stru
 					o->expiry = exp[e];
 					o->strike = strike;
 					memcpy(o->symbol, in.symbol, sizeof(o->symbol));
+					int64_t exp_days;
+					core_calendar_date_to_days((int32_t)exp[e], &exp_days);
+					s->opt_exp_ns[n] = exp_days * (int64_t)NS_PER_DAY +
+							   21 * 3600 * 1000000000ll;
+					struct feed_synth_px *px = &s->px[n];
+					memset(px, 0, sizeof(*px));
+					px->strike = price_to_double(strike);
+					px->right = (uint8_t)right;
 					n++;
 				}
 			}
@@ -165,6 +179,67 @@ int feed_synth_init(struct feed_synth *s, const struct feed_synth_cfg *cfg, stru
 	}
 	s->noptions = n;
 	return 0;
+}
+
+static double years_to_expiry(const struct feed_synth *s, uint32_t k, uint64_t ts_ns)
+{
+	double t = (double)(s->opt_exp_ns[k] - (int64_t)ts_ns) * (1.0 / YEAR_NS);
+	return t > 0 ? t : 0; /* floor at 0 once expired: intrinsic value */
+}
+
+double feed_synth_exact_price(const struct feed_synth *s, uint32_t k, double spot, uint64_t ts_ns)
+{
+	const struct feed_synth_px *p = &s->px[k];
+	struct core_bs_input in = {
+		.right = (enum core_right)p->right,
+		.spot = spot,
+		.strike = p->strike,
+		.t = years_to_expiry(s, k, ts_ns),
+		.rate = s->cfg.rate,
+		.div = 0,
+		.vol = s->cfg.u[s->opt[k].under].vol,
+	};
+	double px = core_bs_price(&in);
+	return isfinite(px) && px > 0 ? px : 0;
+}
+
+/* Option k's mid: the second-order expansion around its last exact evaluation, or a
+ * fresh exact one when the policy in feed_synth.h says so. Deterministic: the refresh
+ * decisions depend only on the stream. */
+static double option_price(struct feed_synth *s, uint32_t k, double spot, uint64_t ts_ns)
+{
+	struct feed_synth_px *p = &s->px[k];
+	double t = years_to_expiry(s, k, ts_ns);
+	double ds = spot - p->s0, el = p->t0 - t;
+	if (p->s0 > 0 && t >= FEED_SYNTH_EXACT_T && fabs(ds) <= FEED_SYNTH_REFRESH_BAND * p->s0 &&
+	    el * FEED_SYNTH_REFRESH_TDIV <= p->t0 && p->quotes < FEED_SYNTH_REFRESH_QUOTES) {
+		p->quotes++;
+		double v = p->v0 + ds * (p->delta + 0.5 * p->gamma * ds) + p->theta * el;
+		return v > 0 ? v : 0;
+	}
+	struct core_bs_input in = {
+		.right = (enum core_right)p->right,
+		.spot = spot,
+		.strike = p->strike,
+		.t = t,
+		.rate = s->cfg.rate,
+		.div = 0,
+		.vol = s->cfg.u[s->opt[k].under].vol,
+	};
+	struct core_bs_greeks g;
+	s->refreshes++;
+	if (core_bs_greeks(&in, &g, NULL) != 0 || !isfinite(g.price) || g.price < 0) {
+		p->s0 = 0; /* not cached: priced exactly next time too */
+		return 0;
+	}
+	p->s0 = spot;
+	p->t0 = t;
+	p->v0 = g.price;
+	p->delta = g.delta;
+	p->gamma = g.gamma;
+	p->theta = g.theta;
+	p->quotes = 0;
+	return g.price;
 }
 
 static void quote_from_mid(struct feed_wire_msg *m, double mid, double half_spread, uint64_t ts,
@@ -193,13 +268,18 @@ void feed_synth_next(struct feed_synth *s, struct feed_event *ev)
 {
 	const struct feed_synth_cfg *c = &s->cfg;
 	uint64_t ts = c->start_ns + s->step * c->dt_ns;
-	memset(ev, 0, sizeof(*ev)); /* no stale bytes: events compare and hash byte for byte */
+	/* no stale bytes: events compare and hash byte for byte. A copy of a zero event,
+	 * not memset: gcc makes this size of memset a `rep stos`, which costs more than
+	 * the rest of a quote */
+	static const struct feed_event zero;
+	memcpy(ev, &zero, sizeof(*ev));
 	ev->ts_ns = ts;
 	ev->nonfinite = 0;
 	struct feed_wire_msg *m = &ev->msg;
 	m->seq = 0;
 
 	if (s->ndefs_sent < s->noptions) {
+		ev->src_key = c->nunderlyings + s->ndefs_sent;
 		const struct feed_synth_option *o = &s->opt[s->ndefs_sent++];
 		m->type = FEED_WIRE_MSG_DEF;
 		memcpy(m->symbol, o->symbol, sizeof(m->symbol));
@@ -214,49 +294,38 @@ void feed_synth_next(struct feed_synth *s, struct feed_event *ev)
 	m->type = FEED_WIRE_MSG_QUOTE;
 	if (s->pending_opts > 0) {
 		/* an option of the underlying that just moved (next_under - 1) */
-		uint32_t ui = (s->next_under + c->nunderlyings - 1) % c->nunderlyings;
+		uint32_t ui = (s->next_under ? s->next_under : c->nunderlyings) - 1;
 		s->pending_opts--;
 		uint32_t k = s->opt_first[ui] + s->opt_next[ui];
-		s->opt_next[ui] = (s->opt_next[ui] + 1) % s->opt_count[ui];
+		if (++s->opt_next[ui] == s->opt_count[ui])
+			s->opt_next[ui] = 0;
 		const struct feed_synth_option *o = &s->opt[k];
-		int64_t exp_days;
-		core_calendar_date_to_days((int32_t)o->expiry, &exp_days);
-		/* expiry at 16:00 New York ≈ 21:00 UTC; floor at 0 once expired */
-		double t = ((double)exp_days * 86400e9 + 21 * 3600e9 - (double)ts) / YEAR_NS;
-		struct core_bs_input in = {
-			.right = (enum core_right)o->right,
-			.spot = s->price[ui],
-			.strike = price_to_double(o->strike),
-			.t = t > 0 ? t : 0,
-			.rate = c->rate,
-			.div = 0,
-			.vol = c->u[ui].vol,
-		};
-		double px = core_bs_price(&in);
-		if (!isfinite(px) || px < 0)
-			px = 0;
+		double px = option_price(s, k, s->price[ui], ts);
 		/* options: wider spreads, min $0.01 each side, ~3 % of the price */
 		double half = px * 0.015;
 		if (half < 0.01)
 			half = 0.01;
 		memcpy(m->symbol, o->symbol, sizeof(m->symbol));
+		ev->src_key = c->nunderlyings + k;
 		quote_from_mid(m, px, half, ts, 10);
 		if (s->pending_opts == 0)
 			s->step++;
 		return;
 	}
 	uint32_t ui = s->next_under;
-	s->next_under = (s->next_under + 1) % c->nunderlyings;
+	if (++s->next_under == c->nunderlyings)
+		s->next_under = 0;
 	struct core_rng rng;
 	memcpy(rng.s, s->rng, sizeof(rng.s));
-	rng.have_spare = false;
-	rng.spare = 0;
-	/* each underlying moves once every nunderlyings steps */
-	double dt = (double)c->dt_ns * c->nunderlyings / YEAR_NS;
-	s->price[ui] = core_rng_gbm_step(&rng, s->price[ui], c->drift, c->u[ui].vol, dt);
+	rng.have_spare = s->have_spare != 0;
+	rng.spare = s->spare;
+	s->price[ui] = core_rng_gbm_step(&rng, s->price[ui], c->drift, c->u[ui].vol, s->dt_years);
 	memcpy(s->rng, rng.s, sizeof(s->rng));
+	s->have_spare = rng.have_spare;
+	s->spare = rng.spare;
 	double mid = s->price[ui];
-	snprintf(m->symbol, sizeof(m->symbol), "%s", c->u[ui].symbol);
+	memcpy(m->symbol, s->usym[ui], sizeof(m->symbol));
+	ev->src_key = ui;
 	quote_from_mid(m, mid, mid * (double)c->spread_bp / 20000.0, ts, 100);
 	s->pending_opts = s->opt_count[ui] ? c->options_per_tick : 0;
 	if (s->pending_opts == 0)

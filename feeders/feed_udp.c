@@ -124,26 +124,42 @@ static uint8_t *buf_at(const struct feed_udp *u, uint32_t i)
 	return u->bufs + (size_t)i * u->buf_stride;
 }
 
-/* A ring with room for `cq` completions. COOP_TASKRUN keeps the kernel from
- * interrupting a busy-polling feeder to run receive task work; TASKRUN_FLAG tells
- * liburing's peek to enter the kernel when such work is pending. Both need 5.19:
- * without them the ring still works, only with more interrupts. */
+/* A ring with room for `cq` completions, with the cheapest completion delivery the
+ * kernel offers, best first:
+ *  - SINGLE_ISSUER | DEFER_TASKRUN (6.1): receive task work is queued on the ring and
+ *    run only when the polling thread enters the kernel for events, in one go: no
+ *    interrupt of a busy-polling feeder, no task_work list of the thread;
+ *  - COOP_TASKRUN (5.19): task work waits for the next kernel entry, but on the
+ *    thread's generic task_work list;
+ *  - neither: the kernel interrupts the thread to run it.
+ * TASKRUN_FLAG (with either) raises IORING_SQ_TASKRUN when work is pending, so a
+ * busy poll that finds the CQ empty enters the kernel only then (liburing's peek does
+ * it). Which one was taken is in u->ring_flags. Only the thread that opened the
+ * receiver may poll it (SINGLE_ISSUER; feed_udp.h says one thread polls). */
 static int ring_init(struct feed_udp *u, uint32_t sq, uint32_t cq, struct rt_err *err)
 {
-	struct io_uring_params p;
-	memset(&p, 0, sizeof(p));
-	p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
-	p.cq_entries = cq;
-	int rc = io_uring_queue_init_params(sq, &u->ring, &p);
-	if (rc == -EINVAL) {
+	static const uint32_t tries[] = {
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+		0,
+	};
+	int rc = -EINVAL;
+	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]) && rc == -EINVAL; i++) {
+		struct io_uring_params p;
 		memset(&p, 0, sizeof(p));
-		p.flags = IORING_SETUP_CQSIZE;
+		p.flags = IORING_SETUP_CQSIZE | tries[i];
 		p.cq_entries = cq;
 		rc = io_uring_queue_init_params(sq, &u->ring, &p);
+		if (rc == 0)
+			u->ring_flags = tries[i];
 	}
 	if (rc < 0)
 		return rt_err_set(err, rc, "io_uring_queue_init: %s", strerror(-rc));
 	u->ring_ready = 1;
+	/* a registered ring fd spares every io_uring_enter the file-table lookup (5.18);
+	 * without it the ring works the same */
+	if (io_uring_register_ring_fd(&u->ring) == 1)
+		u->ring_fd_registered = 1;
 	return 0;
 }
 

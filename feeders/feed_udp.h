@@ -16,7 +16,11 @@
  * say what was chosen and why, for the caller's start-up log line.
  *
  * Ownership: struct feed_udp is caller-owned storage; open allocates the buffers and
- * the ring inside it, close releases them. One thread polls a receiver at a time.
+ * the ring inside it, close releases them. The io_uring modes are polled by the
+ * thread that opened the receiver, and only by it (the ring is set up with
+ * IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN where the kernel has them,
+ * 6.1+: receive work runs when that thread asks for completions, never by
+ * interrupting it; ring_flags says what was taken).
  * The poll path never allocates, logs or formats text; the only syscalls it makes are
  * io_uring_enter (submit / wait) or recvmmsg / ppoll.
  */
@@ -83,6 +87,8 @@ struct feed_udp {
 	int opened;
 	int ring_ready; /* ring initialised (io_uring modes) */
 	int br_registered;
+	uint32_t ring_flags; /* io_uring setup flags taken (see ring_init in feed_udp.c) */
+	int ring_fd_registered; /* io_uring_register_ring_fd succeeded */
 	int armed; /* multishot: a receive is in flight */
 	uint16_t port; /* bound port, host order */
 	uint32_t nbufs; /* buffers: multishot ring entries, plain receives armed, recvmmsg

@@ -17,8 +17,8 @@
  *   40 bid_size u32   44 ask_size u32   48 last_size u32 (contracts or shares)
  *   52 venue u32      (exchange code as sent by the source)
  *   56 exch_ts_ns u64  (exchange time, ns since the Unix epoch; replay: file time)
- *   64 recv_ts_ns u64  (feeder receive, monotonic ns)
- *   72 write_ts_ns u64 (board write, monotonic ns)
+ *   64 recv_ts_ns u64  (feeder receive, monotonic ns; per batch, see shm_msg.h)
+ *   72 write_ts_ns u64 (board write, monotonic ns; read before the batch's writes)
  *   80 quote_seq u64   (per-instrument sequence assigned by the feeder, 1, 2, ...)
  *   88 reserved[40]
  *

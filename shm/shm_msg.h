@@ -9,9 +9,23 @@
  *   16 bid i64 (price × 10^8)   24 ask i64   32 last i64
  *   40 exch_ts_ns u64    exchange / replay-file time, ns since the Unix epoch:
  *                        the shared clock in replay
- *   48 recv_ts_ns u64    feeder receive, monotonic ns
+ *   48 recv_ts_ns u64    feeder receive, monotonic ns (CLOCK_MONOTONIC)
  *   56 write_ts_ns u64   board write / publish, monotonic ns
  * Sizes are not carried: the board slot has them.
+ *
+ * The stamps are read once per batch, never after the event they describe:
+ *  - UDP: recv_ts_ns once per receive batch (every datagram reaped together),
+ *    write_ts_ns once per packet, before its first board write;
+ *  - synthetic source (feed_core_on_events): one read per batch of
+ *    up to 64 events serves as both (recv_ts_ns == write_ts_ns): every event of the
+ *    batch existed by then, every write of the batch happens at or after it;
+ *  - single messages (feed_core_on_msg / feed_core_publish: CSV replay, tests):
+ *    write_ts_ns per quote.
+ * So recv_ts_ns is at or after the moment the feeder had the quote (read once the
+ * batch is in hand) and write_ts_ns at or before its board write (read before the
+ * batch's first write, at most one batch's publishing early); recv <= write always.
+ * A batch's messages become visible to the worker together (one write_pos store per
+ * batch and worker, feeders/feed_core.h).
  */
 #ifndef SHM_MSG_H
 #define SHM_MSG_H

@@ -133,6 +133,8 @@ static void idle_until_stop(struct feed_core *f)
 	}
 }
 
+#define SYNTH_BATCH 64u /* events published per clock read at full speed */
+
 static int run_synthetic(struct feed_core *f, const struct rt_config *cfg, const struct opts *o,
 			 struct rt_idle *idle)
 {
@@ -173,7 +175,15 @@ static int run_synthetic(struct feed_core *f, const struct rt_config *cfg, const
 		    (unsigned long long)keep.seed, keep.nunderlyings, s->noptions,
 		    o->speed_set ? o->speed : cfg->feeder.speed);
 	struct pacer p = {.speed = o->speed_set ? o->speed : cfg->feeder.speed};
+	if (feed_core_set_source_keys(f, feed_synth_keys(s)) != 0)
+		rt_log_warn("synthetic source: no memory for the id cache; symbols are looked up",
+			    "keys=%u", feed_synth_keys(s));
+	/* Events that are due go out in batches (one clock read each, see
+	 * feed_core_on_events); a batch is published before waiting for a later event,
+	 * so pacing never holds a due quote back. */
+	static struct feed_event batch[SYNTH_BATCH];
 	struct feed_event ev;
+	uint32_t nb = 0;
 	uint64_t n = 0, skipped = 0;
 	uint64_t resume = f->now_wall_ns; /* a restarted feeder carries on after this */
 	while (!rt_signal_stop_requested() && (!o->count || n < o->count)) {
@@ -182,11 +192,20 @@ static int run_synthetic(struct feed_core *f, const struct rt_config *cfg, const
 			skipped++;
 			continue;
 		}
+		if (nb && pace_wait(&p, ev.ts_ns) > 0) {
+			feed_core_on_events(f, batch, nb);
+			nb = 0;
+		}
 		wait_until_due(&p, ev.ts_ns, idle);
-		feed_core_set_time(f, ev.ts_ns);
-		feed_core_on_msg(f, &ev.msg, ev.nonfinite, rt_clock_now_ns());
+		batch[nb++] = ev;
 		n++;
+		if (nb == SYNTH_BATCH) {
+			feed_core_on_events(f, batch, nb);
+			nb = 0;
+		}
 	}
+	if (nb)
+		feed_core_on_events(f, batch, nb);
 	free(s);
 	rt_log_info("synthetic source stopped", "events=%llu skipped_before_resume=%llu",
 		    (unsigned long long)n, (unsigned long long)skipped);

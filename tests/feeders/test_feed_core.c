@@ -9,6 +9,7 @@
 #include "feeders/feed_core.h"
 #include "feeders/feed_replay.h"
 #include "feeders/feed_synth.h"
+#include "rt/rt_clock.h"
 #include "rt/rt_config.h"
 #include "shm/shm_counters.h"
 #include "shm/shm_instance.h"
@@ -410,6 +411,217 @@ static void test_synthetic_source_is_seeded_and_prices_chains(void **state)
 	assert_non_null(strstr(err.msg, "volatility"));
 }
 
+/* Every option quote of a run against exact Black-Scholes at the same spot and time:
+ * the expansion between refreshes stays inside the documented bound. */
+static void check_approximation(uint64_t dt_ns, uint32_t per_tick, uint32_t events,
+				double *worst_abs, uint64_t *opt_quotes, uint64_t *refreshes)
+{
+	static struct feed_synth s;
+	struct feed_synth_cfg sc;
+	struct rt_err err = {0};
+	feed_synth_cfg_defaults(&sc);
+	sc.dt_ns = dt_ns;
+	sc.options_per_tick = per_tick;
+	assert_int_equal(feed_synth_cfg_add_default_universe(&sc, &err), 0);
+	assert_int_equal(feed_synth_init(&s, &sc, &err), 0);
+	struct feed_event ev;
+	*worst_abs = 0;
+	*opt_quotes = 0;
+	for (uint32_t i = 0; i < events; i++) {
+		feed_synth_next(&s, &ev);
+		if (ev.msg.type != FEED_WIRE_MSG_QUOTE || ev.src_key < sc.nunderlyings)
+			continue;
+		uint32_t k = ev.src_key - sc.nunderlyings;
+		double exact = feed_synth_exact_price(&s, k, s.price[s.opt[k].under], ev.ts_ns);
+		/* the mid is carried as `last`, or the ask stands in when it rounds to 0 */
+		double mid = ev.msg.quote.last == ev.msg.quote.ask
+				     ? 0
+				     : price_to_double(ev.msg.quote.last);
+		double e = mid > exact ? mid - exact : exact - mid;
+		assert_true(e <= FEED_SYNTH_APPROX_ABS + FEED_SYNTH_APPROX_REL * exact + 1e-8);
+		if (e > *worst_abs)
+			*worst_abs = e;
+		++*opt_quotes;
+	}
+	*refreshes = s.refreshes;
+}
+
+static void test_synthetic_option_prices_stay_within_the_approximation_bound(void **state)
+{
+	(void)state;
+	double worst;
+	uint64_t q, refreshes;
+	/* the default pace: 1 ms steps, almost every quote from the expansion */
+	check_approximation(1000000, 1, 400000, &worst, &q, &refreshes);
+	assert_true(q > 150000);
+	assert_true(refreshes * 10 < q);
+	/* 1 s steps: the spot wanders, refreshes follow */
+	check_approximation(1000000000ull, 2, 300000, &worst, &q, &refreshes);
+	assert_true(refreshes > 1000);
+	/* 60 s steps over three weeks: big moves and every expiry crossed */
+	check_approximation(60000000000ull, 4, 300000, &worst, &q, &refreshes);
+	assert_true(q > 100000);
+}
+
+static void test_synthetic_keys_name_one_symbol_each(void **state)
+{
+	(void)state;
+	static struct feed_synth s;
+	static char seen[FEED_SYNTH_MAX_UNDERLYINGS + FEED_SYNTH_MAX_OPTIONS][32];
+	struct feed_synth_cfg sc;
+	struct rt_err err = {0};
+	feed_synth_cfg_defaults(&sc);
+	assert_int_equal(feed_synth_cfg_add(&sc, "SPY", 600 * PRICE_SCALE, 0.15, &err), 0);
+	assert_int_equal(feed_synth_cfg_add(&sc, "IWM", 200 * PRICE_SCALE, 0.2, &err), 0);
+	assert_int_equal(feed_synth_init(&s, &sc, &err), 0);
+	memset(seen, 0, sizeof(seen));
+	struct feed_event ev;
+	for (int i = 0; i < 20000; i++) {
+		feed_synth_next(&s, &ev);
+		assert_true(ev.src_key < feed_synth_keys(&s));
+		if (!seen[ev.src_key][0])
+			memcpy(seen[ev.src_key], ev.msg.symbol, 32);
+		assert_string_equal(seen[ev.src_key], ev.msg.symbol);
+		if (ev.src_key < 2)
+			assert_string_equal(ev.msg.symbol, ev.src_key ? "IWM" : "SPY");
+	}
+}
+
+/* The batch path publishes what the per-message path publishes, with one stamp per
+ * batch as receive and write time, through the key cache. */
+static void test_event_batches_publish_like_single_messages_with_one_stamp(void **state)
+{
+	(void)state;
+	static struct feed_synth sa, sb;
+	static struct feed_event ev[64];
+	struct feed_synth_cfg sc;
+	struct rt_err err = {0};
+	feed_synth_cfg_defaults(&sc);
+	assert_int_equal(feed_synth_cfg_add(&sc, "SPY", 600 * PRICE_SCALE, 0.15, &err), 0);
+	sc.strikes_per_side = 2;
+	sc.expiries = 1;
+	sc.options_per_tick = 2;
+	assert_int_equal(feed_synth_init(&sa, &sc, &err), 0);
+	assert_int_equal(feed_synth_init(&sb, &sc, &err), 0);
+	uint32_t nev = sa.noptions + 600;
+
+	/* a: one message at a time (feed_core_on_msg) */
+	make_instance(2, 1024);
+	static struct feed_core f;
+	struct feed_core_cfg cc = core_cfg();
+	assert_int_equal(feed_core_attach(&f, &g_seg, &cc, &err), 0);
+	for (uint32_t i = 0; i < nev; i++) {
+		feed_synth_next(&sa, &ev[0]);
+		feed_core_set_time(&f, ev[0].ts_ns);
+		assert_int_equal(feed_core_on_msg(&f, &ev[0].msg, 0, 1), FEED_REJECT_OK);
+	}
+	static struct shm_quote board_a[256];
+	static int rc_a[256];
+	uint32_t quoted = 0;
+	for (uint32_t id = 0; id < shm_instr_count(&f.dir); id++) {
+		rc_a[id] = shm_board_read(&f.board, id, &board_a[id], NULL);
+		quoted += rc_a[id] == 0;
+	}
+	assert_true(quoted > 10);
+	feed_core_detach(&f);
+	drop_instance();
+
+	/* b: batches of 64 with the key cache */
+	make_instance(2, 1024);
+	assert_int_equal(feed_core_attach(&f, &g_seg, &cc, &err), 0);
+	assert_int_equal(feed_core_set_source_keys(&f, feed_synth_keys(&sb)), 0);
+	uint64_t before = rt_clock_now_ns();
+	for (uint32_t done = 0; done < nev;) {
+		uint32_t n = nev - done < 64 ? nev - done : 64;
+		for (uint32_t i = 0; i < n; i++)
+			feed_synth_next(&sb, &ev[i]);
+		assert_int_equal(feed_core_on_events(&f, ev, n), n);
+		/* the shared clock is at the batch's last event time, set after the push */
+		assert_int_equal(shm_clock_now(f.clock), ev[n - 1].ts_ns);
+		done += n;
+	}
+	uint64_t after = rt_clock_now_ns();
+	for (uint32_t k = 0; k < feed_synth_keys(&sb); k++)
+		assert_int_not_equal(f.key_id[k], SHM_INSTR_NONE); /* every key was learnt */
+	for (uint32_t id = 0; id < shm_instr_count(&f.dir); id++) {
+		struct shm_quote q;
+		assert_int_equal(shm_board_read(&f.board, id, &q, NULL), rc_a[id]);
+		if (rc_a[id])
+			continue; /* a configured instrument the source does not quote */
+		assert_int_equal(q.bid, board_a[id].bid);
+		assert_int_equal(q.ask, board_a[id].ask);
+		assert_int_equal(q.last, board_a[id].last);
+		assert_int_equal(q.quote_seq, board_a[id].quote_seq);
+		assert_int_equal(q.recv_ts_ns, q.write_ts_ns); /* one stamp per batch */
+		assert_true(q.write_ts_ns >= before && q.write_ts_ns <= after);
+	}
+	/* the rings hold every quote, in per-instrument order, nothing flagged */
+	uint64_t popped = 0;
+	static uint64_t last_seq[256];
+	memset(last_seq, 0, sizeof(last_seq));
+	for (uint32_t w = 0; w < 2; w++) {
+		struct shm_ring r = consumer(w);
+		struct shm_quote_msg m;
+		while (shm_ring_pop_spsc(&r, &m) == 0) {
+			assert_int_equal(m.quote_seq, last_seq[m.instr_id] + 1);
+			assert_int_equal(m.flags, 0);
+			assert_int_equal(m.recv_ts_ns, m.write_ts_ns);
+			last_seq[m.instr_id] = m.quote_seq;
+			popped++;
+		}
+	}
+	assert_int_equal(popped, nev - sb.noptions);
+	assert_int_equal(counter_value("feeder", "quotes.published"), popped);
+	feed_core_detach(&f);
+	drop_instance();
+}
+
+/* A batch the ring cannot take whole: the ring keeps a prefix, the rest is dropped
+ * and counted, and each dropped instrument's next message carries the gap flag. */
+static void test_event_batch_into_a_full_ring_drops_the_tail_and_flags_gaps(void **state)
+{
+	(void)state;
+	make_instance(1, 64);
+	static struct feed_core f;
+	static struct feed_event ev[64];
+	struct rt_err err = {0};
+	struct feed_core_cfg cc = core_cfg();
+	assert_int_equal(feed_core_attach(&f, &g_seg, &cc, &err), 0);
+	/* 40 quotes: 20 MSFT then 20 AAPL, alternating price steps */
+	memset(ev, 0, sizeof(ev));
+	for (int i = 0; i < 40; i++) {
+		ev[i].src_key = FEED_SRC_KEY_NONE;
+		ev[i].ts_ns = (uint64_t)i + 1;
+		ev[i].msg = quote(i < 20 ? "MSFT" : "AAPL", 400 + i * 0.01, 400.02 + i * 0.01,
+				  (uint64_t)i + 1);
+	}
+	assert_int_equal(feed_core_on_events(&f, ev, 40), 40);
+	/* the second batch meets a ring with 24 free slots: MSFT fits, 16 AAPL do not */
+	for (int i = 0; i < 40; i++)
+		ev[i].msg.quote.exch_ts_ns = ev[i].ts_ns = (uint64_t)i + 100;
+	assert_int_equal(feed_core_on_events(&f, ev, 40), 40);
+	assert_int_equal(counter_value("feeder", "drops.worker.0"), 16);
+	struct shm_ring r = consumer(0);
+	struct shm_quote_msg m;
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(shm_ring_pop_spsc(&r, &m), 0);
+	assert_int_equal(shm_ring_pop_spsc(&r, &m), -EAGAIN);
+	ev[0].msg = quote("AAPL", 401, 401.02, 200);
+	ev[1].msg = quote("MSFT", 401, 401.02, 200);
+	ev[0].ts_ns = ev[1].ts_ns = 200;
+	assert_int_equal(feed_core_on_events(&f, ev, 2), 2);
+	assert_int_equal(shm_ring_pop_spsc(&r, &m), 0);
+	assert_int_equal(m.instr_id, shm_instr_find(&f.dir, "AAPL"));
+	assert_int_equal(m.quote_seq, 41); /* 25..40 dropped */
+	assert_int_equal(m.flags & SHM_QMSG_GAP, SHM_QMSG_GAP);
+	assert_int_equal(shm_ring_pop_spsc(&r, &m), 0);
+	assert_int_equal(m.instr_id, shm_instr_find(&f.dir, "MSFT"));
+	assert_int_equal(m.quote_seq, 41);
+	assert_int_equal(m.flags & SHM_QMSG_GAP, 0);
+	feed_core_detach(&f);
+	drop_instance();
+}
+
 static void test_replay_reader_names_file_line_and_column(void **state)
 {
 	(void)state;
@@ -578,6 +790,10 @@ int main(void)
 		cmocka_unit_test(test_packets_define_new_strikes_and_publish_quotes),
 		cmocka_unit_test(test_replay_of_the_same_file_is_deterministic),
 		cmocka_unit_test(test_synthetic_source_is_seeded_and_prices_chains),
+		cmocka_unit_test(test_synthetic_option_prices_stay_within_the_approximation_bound),
+		cmocka_unit_test(test_synthetic_keys_name_one_symbol_each),
+		cmocka_unit_test(test_event_batches_publish_like_single_messages_with_one_stamp),
+		cmocka_unit_test(test_event_batch_into_a_full_ring_drops_the_tail_and_flags_gaps),
 		cmocka_unit_test(test_replay_reader_names_file_line_and_column),
 		cmocka_unit_test(test_feed_process_replays_a_file_into_a_live_segment),
 		cmocka_unit_test(test_feed_process_receives_udp_packets_from_feedsend),

@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #define NPKT 1500u
@@ -242,6 +243,35 @@ static void test_auto_picks_multishot_on_this_kernel(void **state)
 	if (roundtrip(&u, "127.0.0.1", NULL, &r))
 		fail_msg("%s", r.fail);
 	feed_udp_close(&u);
+}
+
+/* The ring defers receive task work to the polling thread (6.1+: SINGLE_ISSUER |
+ * DEFER_TASKRUN, with TASKRUN_FLAG so a busy peek knows when to enter), and still
+ * delivers in order, busy-polling and waiting alike. */
+static void test_uring_defers_task_work_to_the_polling_thread(void **state)
+{
+	(void)state;
+	struct utsname un;
+	int major = 0, minor = 0;
+	if (uname(&un) != 0 || sscanf(un.release, "%d.%d", &major, &minor) != 2)
+		fail_msg("uname");
+	if (major < 6 || (major == 6 && minor < 1))
+		skip(); /* DEFER_TASKRUN is 6.1+: COOP_TASKRUN or nothing is taken */
+	int modes[] = {FEED_UDP_URING_MULTISHOT, FEED_UDP_URING_PLAIN};
+	for (unsigned i = 0; i < 2; i++) {
+		struct feed_udp u;
+		struct rx r;
+		open_loopback(&u, modes[i], 0, 0);
+		assert_int_equal(u.ring_flags &
+					 (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+					  IORING_SETUP_TASKRUN_FLAG),
+				 IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+					 IORING_SETUP_TASKRUN_FLAG);
+		assert_true(u.ring_fd_registered);
+		if (roundtrip(&u, "127.0.0.1", NULL, &r))
+			fail_msg("%s: %s", feed_udp_mode_name(modes[i]), r.fail);
+		feed_udp_close(&u);
+	}
 }
 
 /* ---- buffer-ring exhaustion, truncation, waiting ----------------------------------- */
@@ -691,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_plain_uring_delivers_every_packet_in_order),
 		cmocka_unit_test(test_recvmmsg_delivers_every_packet_in_order),
 		cmocka_unit_test(test_auto_picks_multishot_on_this_kernel),
+		cmocka_unit_test(test_uring_defers_task_work_to_the_polling_thread),
 		cmocka_unit_test(test_multishot_buffer_ring_exhaustion_is_counted_and_recovered),
 		cmocka_unit_test(test_truncated_packets_are_counted_multishot),
 		cmocka_unit_test(test_truncated_packets_are_counted_plain),
