@@ -24,6 +24,7 @@
 #include <string.h>
 
 struct opts {
+	const char *env;
 	const char *config;
 	const char *instance;
 	const char *source;
@@ -36,7 +37,8 @@ struct opts {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: alluse-feed [-c FILE] [-n INSTANCE] [--source synthetic|replay|udp]\n"
+	fprintf(f, "usage: alluse-feed [-e ENV] [-c FILE] [-n INSTANCE] "
+		   "[--source synthetic|replay|udp]\n"
 		   "                   [--replay FILE] [--speed X] [--count N] [--exit-at-end]\n");
 }
 
@@ -56,6 +58,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		} else if (!v) {
 			fprintf(stderr, "alluse-feed: '%s' needs a value or is unknown\n", a);
 			return -EINVAL;
+		} else if (!strcmp(a, "-e") || !strcmp(a, "--env")) {
+			o->env = v;
 		} else if (!strcmp(a, "-c")) {
 			o->config = v;
 		} else if (!strcmp(a, "-n")) {
@@ -363,7 +367,7 @@ int main(int argc, char **argv)
 	}
 	static struct rt_config cfg;
 	struct rt_err err = {0};
-	if (rt_config_load_cli(&cfg, o.config, o.instance, &err)) {
+	if (rt_config_load_cli_env(&cfg, o.env, o.config, o.instance, &err)) {
 		fprintf(stderr, "alluse-feed: %s\n", err.msg);
 		return 2;
 	}

@@ -265,8 +265,9 @@ static void test_every_program_with_c_takes_e(void **state)
 	const char *worker[] = {test_bin("alluse-worker"), "--id", "0", "-e", "qa", NULL};
 	const char *rules[] = {test_bin("alluse-rules"), "run", "--env", "qa", NULL};
 	const char *audit[] = {test_bin("alluse-audit"), "tail", "-e", "qa", NULL};
-	const char *const *progs[] = {worker, rules, audit};
-	for (size_t i = 0; i < 3; i++) {
+	const char *feeder[] = {test_bin("alluse-feed"), "-n", "nonexistent", "-e", "qa", NULL};
+	const char *const *progs[] = {worker, rules, audit, feeder};
+	for (size_t i = 0; i < 4; i++) {
 		assert_int_equal(run_capture(progs[i], 5000, &r), 0);
 		if (!strstr(r.err, "'qa': unknown environment")) {
 			print_error("%s: status %d, stderr: %s\n", progs[i][0], r.status, r.err);
@@ -275,7 +276,7 @@ static void test_every_program_with_c_takes_e(void **state)
 		assert_int_equal(r.status, 2);
 		run_result_free(&r);
 	}
-	/* alluse-feed takes the environment from ALLUSE_ENV (the supervisor exports it) */
+	/* and from ALLUSE_ENV when no flag is given */
 	setenv("ALLUSE_ENV", "qa", 1);
 	const char *feed[] = {test_bin("alluse-feed"), "-n", "nonexistent", NULL};
 	assert_int_equal(run_capture(feed, 5000, &r), 0);
@@ -354,10 +355,10 @@ static void test_supervisor_passes_the_environment_on(void **state)
 		      (char *)NULL);
 		_exit(127);
 	}
-	/* feeder, audit, rules, one worker: each with ALLUSE_ENV=development, all but the
-	 * feeder with -e development */
+	/* feeder, audit, rules, one worker: each with ALLUSE_ENV=development and
+	 * -e development */
 	int n = 0, flags = 0;
-	for (int i = 0; i < 250 && (n < 4 || flags < 3); i++) {
+	for (int i = 0; i < 250 && (n < 4 || flags < 4); i++) {
 		usleep(20000);
 		n = children_with_env(sup, "development", &flags);
 	}
@@ -366,7 +367,7 @@ static void test_supervisor_passes_the_environment_on(void **state)
 	waitpid(sup, &status, 0);
 	unlink(p);
 	assert_int_equal(n, 4);
-	assert_int_equal(flags, 3);
+	assert_int_equal(flags, 4);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 }

@@ -84,8 +84,8 @@ static void argv_build(struct child_argv *a, const char *const *head, const char
 
 /* The children the configuration asks for: the feeder (unless feeder.source is
  * none), then later processes. Each gets the same instance, environment and
- * configuration file: -e ENV where the program takes it; alluse-feed reads the
- * environment from ALLUSE_ENV, which sup_run exports. */
+ * configuration file: -e ENV where the program takes it (and ALLUSE_ENV, which
+ * sup_run exports, for every one). */
 static int plan_children(const struct rt_config *cfg, const char *env, const char *config_path,
 			 const char *dir, struct rt_proc *procs, int *n, struct rt_err *err)
 {
@@ -95,7 +95,7 @@ static int plan_children(const struct rt_config *cfg, const char *env, const cha
 	if (cfg->feeder.source != RT_FEED_NONE) {
 		snprintf(prog, sizeof(prog), "%s/alluse-feed", dir);
 		const char *head[] = {prog, "-n", cfg->instance, NULL};
-		argv_build(&a, head, env, 0, config_path);
+		argv_build(&a, head, env, 1, config_path);
 		int rc = rt_proc_init(&procs[(*n)++], "feeder", a.v, 1, err);
 		if (rc)
 			return rc;
