@@ -554,7 +554,8 @@ static int role_feeder(void *arg)
 static int worker_setup(struct proto_engine *e, struct shm_segment *seg)
 {
 	struct rt_err err = {0};
-	struct proto_cfg pc = {.worker = 0};
+	/* as alluse-worker configures a spinning worker */
+	struct proto_cfg pc = {.worker = 0, .heartbeat_idle_turns = 1024};
 	for (int k = 0; k < 3; k++) {
 		pc.mult100[k] = (uint32_t)(G.cfg.protocol.level_atr[k] * 100.0 + 0.5);
 		pc.cadence_ns[k] = (uint64_t)G.cfg.protocol.cadence_s[k] * NS;
