@@ -260,12 +260,19 @@ static void ul_remove_pos(struct proto_ul *u, uint32_t slot)
 
 /* ---- events --------------------------------------------------------------------- */
 
+/* b -> a in ns, 0 if a stamp from another clock reading came out earlier (a TSC stamp
+ * is within ~15 ns of clock_gettime, not exactly it) */
+static uint64_t since(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
 static void publish(struct proto_engine *e, struct shm_event *ev)
 {
 	ev->event_seq = ++e->event_seq;
 	ev->worker = (uint8_t)e->cfg.worker;
 	ev->event_time_ns = e->now;
-	ev->publish_ns = rt_clock_now_ns();
+	ev->publish_ns = proto_stamp_now(&e->stamp);
 	if (shm_ring_push_n_spsc(&e->events, ev, 2) != 0) {
 		/* never a silent drop: the fault flag tells the supervisor to go SAFE */
 		rt_counter_add(e->c_event_full, 1);
@@ -357,8 +364,8 @@ static int evaluate(struct proto_engine *e, uint32_t slot, int64_t price, uint8_
 		p->level_since_ns = e->now;
 		changed = 1;
 		if (q) {
-			rt_hist_record(e->h_quote_to_event, ev.publish_ns - q->recv_ts_ns);
-			rt_hist_record(e->h_read_to_publish, ev.publish_ns - read_ns);
+			rt_hist_record(e->h_quote_to_event, since(ev.publish_ns, q->recv_ts_ns));
+			rt_hist_record(e->h_read_to_publish, since(ev.publish_ns, read_ns));
 		}
 		if (to > rt_load_rlx_u64(e->c_max_level))
 			rt_store_rlx_u64(e->c_max_level, to);
@@ -463,15 +470,15 @@ void proto_engine_on_quote(struct proto_engine *e, const struct shm_quote_msg *m
 	/* the escalation guard: one comparison per side (a watched underlying's guard_low
 	 * lets every quote through) */
 	if (price > u->guard_low && price < u->guard_high) {
-		rt_hist_record(e->h_board_to_read, read_ns - m->write_ts_ns);
+		rt_hist_record(e->h_board_to_read, since(read_ns, m->write_ts_ns));
 		/* the cost histogram samples one quote in 64: a clock read per quote would
 		 * cost as much as the comparison it measures */
 		if ((rt_load_rlx_u64(e->c_quotes) & 63) == 0)
-			rt_hist_record(e->h_quote_cost, rt_clock_now_ns() - read_ns);
+			rt_hist_record(e->h_quote_cost, since(proto_stamp_now(&e->stamp), read_ns));
 		return;
 	}
 	on_crossing(e, u, price, m, read_ns);
-	rt_hist_record(e->h_board_to_read, read_ns - m->write_ts_ns);
+	rt_hist_record(e->h_board_to_read, since(read_ns, m->write_ts_ns));
 }
 
 static int64_t board_price(struct proto_engine *e, struct proto_ul *u)
@@ -719,6 +726,7 @@ int proto_engine_attach(struct proto_engine *e, struct shm_segment *seg,
 		return rt_err_set(err, -ENOMEM, "worker index of %u positions", e->pt.capacity);
 	}
 
+	proto_stamp_init(&e->stamp);
 	/* resume: every active position, its level and its next evaluation */
 	e->now = shm_clock_now(e->clock);
 	uint32_t high = rt_load_acq_u32(&e->pt.hdr->high);
@@ -791,7 +799,7 @@ uint32_t proto_engine_do_work(struct proto_engine *e)
 		uint32_t batch = avail < e->cfg.quote_batch ? (uint32_t)avail : e->cfg.quote_batch;
 		for (uint32_t i = 0; i < batch; i++)
 			__builtin_prefetch(shm_ring_slot_(&e->quotes, e->quotes.pos + i));
-		uint64_t read_ns = rt_clock_now_ns(); /* one clock read: taken together */
+		uint64_t read_ns = proto_stamp_now(&e->stamp); /* one stamp: taken together */
 		for (; n < batch; n++)
 			proto_engine_on_quote(e,
 					      (const struct shm_quote_msg *)shm_ring_slot_(
@@ -806,7 +814,8 @@ uint32_t proto_engine_do_work(struct proto_engine *e)
 	if ((++e->iter & 255) == 0 ||
 	    (work == 0 && ++e->idle_turns >= e->cfg.heartbeat_idle_turns)) {
 		e->idle_turns = 0;
-		rt_store_rlx_u64(e->c_heartbeat, rt_clock_now_ns());
+		/* the stamp mapping is re-anchored here, off the quote path */
+		rt_store_rlx_u64(e->c_heartbeat, proto_stamp_sync(&e->stamp));
 	}
 	return work;
 }
