@@ -34,7 +34,8 @@ static void test_stamps_follow_clock_monotonic_once_the_rate_is_known(void **sta
 		proto_stamp_sync(&s);
 	}
 #if defined(__x86_64__) || defined(__i386__)
-	assert_true(s.mult > 0);
+	if (!s.off) /* the kernel's clocksource is the TSC */
+		assert_true(s.mult > 0);
 #endif
 	uint64_t worst = 0, prev = 0;
 	for (int i = 0; i < 2000; i++) {

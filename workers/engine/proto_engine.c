@@ -791,8 +791,7 @@ uint32_t proto_engine_do_work(struct proto_engine *e)
 	}
 	/* the quote batch: every slot the producer has published (up to the batch) is
 	 * prefetched before anything else, so their cache-line transfers from the
-	 * feeder's core overlap each other and the clock read (whose ordered TSC read
-	 * would otherwise hold the first slot's load back); one release for the batch */
+	 * feeder's core overlap each other and the stamp; one release for the batch */
 	uint32_t n = 0;
 	uint64_t avail = shm_ring_avail_(&e->quotes, e->cfg.quote_batch);
 	if (avail) {

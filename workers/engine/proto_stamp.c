@@ -1,20 +1,37 @@
 #include "workers/engine/proto_stamp.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define RATE_MIN_NS 250000000ull /* a rate measured over less is too coarse */
 #define RATE_MAX_NS 2500000000ull /* re-base the rate after this: follow the kernel's */
 #define MAX_AGE_NS 10000000ull /* an older pair is not extrapolated (1 ns of error at most) */
 
+/* The kernel keeps CLOCK_MONOTONIC on the TSC only when it trusts it (invariant and
+ * synchronized across CPUs): otherwise the mapping is not used. */
+static int kernel_uses_tsc(void)
+{
+	char buf[16] = {0};
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+	if (!f)
+		return 0;
+	int ok = fgets(buf, sizeof(buf), f) && strcmp(buf, "tsc\n") == 0;
+	fclose(f);
+	return ok;
+}
+
 void proto_stamp_init(struct proto_stamp *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->off = !kernel_uses_tsc();
 	proto_stamp_sync(s);
 }
 
 uint64_t proto_stamp_sync(struct proto_stamp *s)
 {
 #if defined(__x86_64__) || defined(__i386__)
+	if (s->off)
+		return rt_clock_now_ns();
 	/* a first call brings the vDSO's code and data into cache: after a sleep the
 	 * bracket of a cold call is 10-30x wider */
 	(void)rt_clock_now_ns();

@@ -12,7 +12,9 @@
  * 0.25-2.5 s, so it follows the kernel's (NTP) rate. Error against clock_gettime:
  * half the bracket (~15 ns here) plus rate error × age of the pair (≤ 1 ns). Until a
  * rate is known (0.25 s after init), without a TSC, or when the pair is older than
- * 10 ms (the worker slept), a stamp is clock_gettime itself.
+ * 10 ms (the worker slept), or when the kernel's clocksource is not the TSC (it
+ * trusts it invariant and synchronized across CPUs only then), a stamp is
+ * clock_gettime itself.
  *
  * Single-threaded: one struct per worker, not shared.
  */
@@ -29,9 +31,11 @@ struct proto_stamp {
 	uint64_t max_ticks; /* beyond this from tsc0, stamps fall back to clock_gettime */
 	uint64_t rtsc, rns; /* where the rate is measured from */
 	uint64_t bracket; /* the narrowest TSC bracket of a clock_gettime seen, ticks */
+	int off; /* the kernel's clocksource is not the TSC: always clock_gettime */
 };
 
-/* Start with clock_gettime stamps; syncs learn the rate. */
+/* Start with clock_gettime stamps; syncs learn the rate (cold: reads the kernel's
+ * clocksource name from sysfs). */
 void proto_stamp_init(struct proto_stamp *s);
 
 /* Take a fresh pair (two clock_gettime, ~90 ns); update the rate. Returns the
