@@ -525,6 +525,231 @@ static void test_same_replay_twice_gives_identical_events(void **state)
 	assert_int_equal(scripted_digest(), scripted_digest());
 }
 
+/* Reference for the index: the slot of the active position pos_id, by a full scan. */
+static int32_t scan_find(const struct proto_engine *e, uint32_t pos_id)
+{
+	for (uint32_t i = 0; i < e->pt.hdr->high; i++)
+		if (e->pt.p[i].state == SHM_POS_ACTIVE && e->pt.p[i].pos_id == pos_id)
+			return (int32_t)i;
+	return -1;
+}
+
+static void test_pos_id_index_agrees_with_a_scan_through_adds_removes_and_restart(void **state)
+{
+	(void)state;
+	setup_instance(1024);
+	static struct proto_engine e;
+	struct rt_err err = {0};
+	struct proto_cfg c = pcfg();
+	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	shm_atr_set(&g_atr, id_of("AAPL"), P(2.0), 0, 20261120, 0);
+	e.now = T0;
+	/* ids that collide in a 128-entry table (multiples of the table size) and ids
+	 * that do not, added and removed in a scrambled order: backward-shift deletion
+	 * must never cut a probe sequence short */
+	uint32_t ids[48];
+	for (uint32_t i = 0; i < 48; i++)
+		ids[i] = i % 2 ? (i + 1) * 128u : 7u + i * 7919u;
+	uint8_t in[48] = {0};
+	uint64_t x = 99;
+	for (int step = 0; step < 2000; step++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t k = (uint32_t)((x >> 33) % 48);
+		struct shm_posctl a = add_cmd(ids[k], "AAPL", k % 3 ? 'P' : 'C', 150.0 + k);
+		if (in[k])
+			a.op = SHM_POSCTL_REMOVE;
+		assert_int_equal(proto_engine_apply(&e, &a), 0);
+		in[k] = !in[k];
+		for (uint32_t j = 0; j < 48; j++) {
+			int32_t got = proto_engine_find(&e, ids[j]);
+			assert_int_equal(got, scan_find(&e, ids[j]));
+			assert_int_equal(got >= 0, in[j]);
+		}
+	}
+	assert_int_equal(proto_engine_find(&e, 424242), -1);
+	/* a restarted worker rebuilds it from the positions table */
+	proto_engine_detach(&e);
+	static struct proto_engine e2;
+	assert_int_equal(proto_engine_attach(&e2, &g_seg, &c, &err), 0);
+	for (uint32_t j = 0; j < 48; j++)
+		assert_int_equal(proto_engine_find(&e2, ids[j]), scan_find(&e2, ids[j]));
+	proto_engine_detach(&e2);
+	teardown_instance();
+}
+
+/* SPY (ATR 2) at 190, evaluated by the cadence: puts 1-4 at levels 0-3 whose next
+ * trips are 189.5, 189.0, 189.8 (-), calls 11-14 at levels 0-3, next trips 190.5,
+ * 191.0, 190.2 (-). Slots in the order 1, 11, 2, 12, 3, 13, 4, 14. */
+static void spread_book(struct proto_engine *e, uint32_t spy)
+{
+	static const double put_k[4] = {191.5, 193.0, 195.8, 198.0};
+	static const double call_k[4] = {188.5, 187.0, 184.2, 182.0};
+	shm_atr_set(&g_atr, spy, P(2.0), 0, 20261120, 0);
+	e->now = T0;
+	for (uint32_t i = 0; i < 4; i++) {
+		struct shm_posctl a = add_cmd(1 + i, "SPY", 'P', put_k[i]);
+		assert_int_equal(proto_engine_apply(e, &a), 0);
+		a = add_cmd(11 + i, "SPY", 'C', call_k[i]);
+		assert_int_equal(proto_engine_apply(e, &a), 0);
+	}
+	quote_at(e, spy, 190.0, T0);
+	proto_engine_cadence(e, T0);
+	for (uint32_t i = 0; i < 4; i++) {
+		assert_int_equal(level_of(e, 1 + i), i);
+		assert_int_equal(level_of(e, 11 + i), i);
+	}
+	struct shm_event ev;
+	while (next_event(&ev))
+		;
+}
+
+static void test_quote_crossing_nothing_changes_no_position(void **state)
+{
+	(void)state;
+	setup_instance(1024);
+	static struct proto_engine e;
+	struct rt_err err = {0};
+	struct proto_cfg c = pcfg();
+	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	uint32_t spy = id_of("SPY");
+	spread_book(&e, spy);
+	/* without level 3 (watched on every quote), the guard is (189.8, 190.2) */
+	struct shm_posctl r = {.op = SHM_POSCTL_REMOVE, .pos_id = 4};
+	assert_int_equal(proto_engine_apply(&e, &r), 0);
+	r.pos_id = 14;
+	assert_int_equal(proto_engine_apply(&e, &r), 0);
+	static struct shm_pos before[64];
+	memcpy(before, e.pt.p, sizeof(before));
+	uint64_t crossings = *e.c_crossings, evals = *e.c_evals_quote, levels = *e.c_levels;
+	for (int i = 1; i <= 39; i++)
+		quote_at(&e, spy, 189.8 + 0.01 * i, T0 + (uint64_t)i * S);
+	/* one tick inside each trip */
+	quote_at(&e, spy, 189.80000001, T0 + 40 * S);
+	quote_at(&e, spy, 190.19999999, T0 + 41 * S);
+	assert_memory_equal(before, e.pt.p, sizeof(before)); /* not one byte changed */
+	assert_int_equal(*e.c_crossings, crossings);
+	assert_int_equal(*e.c_evals_quote, evals);
+	assert_int_equal(*e.c_levels, levels);
+	struct shm_event ev;
+	assert_false(next_event(&ev));
+	/* at a trip the quote is looked at: it escalates put 3 and changes nothing else */
+	quote_at(&e, spy, 189.8, T0 + 42 * S);
+	assert_int_equal(*e.c_crossings, crossings + 1);
+	assert_int_equal(*e.c_evals_quote, evals + 1);
+	int32_t s3 = proto_engine_find(&e, 3);
+	for (uint32_t i = 0; i < 64; i++)
+		if ((int32_t)i != s3)
+			assert_memory_equal(&before[i], &e.pt.p[i], sizeof(before[i]));
+	assert_int_equal(e.pt.p[s3].level, 3);
+	proto_engine_detach(&e);
+	teardown_instance();
+}
+
+static void test_crossing_quote_evaluates_at_once_only_what_it_reaches(void **state)
+{
+	(void)state;
+	setup_instance(1024);
+	static struct proto_engine e;
+	struct rt_err err = {0};
+	struct proto_cfg c = pcfg();
+	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	uint32_t spy = id_of("SPY");
+	spread_book(&e, spy);
+	uint64_t ev0[16] = {0};
+	for (uint32_t id = 1; id <= 14; id++) {
+		int32_t s = proto_engine_find(&e, id);
+		ev0[id] = s >= 0 ? e.pt.p[s].evals : 0;
+	}
+	/* 189.6 reaches put 3's trip (189.8) only: put 3 escalates at once to level 3 */
+	quote_at(&e, spy, 189.6, T0 + 10 * S);
+	struct shm_event ev;
+	assert_true(next_event(&ev));
+	assert_int_equal(ev.pos_id, 3);
+	assert_int_equal(ev.from, 2);
+	assert_int_equal(ev.to, 3);
+	assert_int_equal(ev.event_time_ns, T0 + 10 * S);
+	assert_false(next_event(&ev));
+	/* evaluated: put 3, and the level-3 positions (real time); nothing else */
+	for (uint32_t id = 1; id <= 14; id++) {
+		int32_t s = proto_engine_find(&e, id);
+		if (s < 0)
+			continue;
+		int want = id == 3 || id == 4 || id == 14;
+		assert_int_equal(e.pt.p[s].evals, ev0[id] + (uint64_t)want);
+		if (want)
+			assert_int_equal(e.pt.p[s].last_price, P(189.6));
+		else
+			assert_int_equal(e.pt.p[s].last_price, P(190.0));
+	}
+	/* the escalation restarted its cadence */
+	assert_int_equal(e.pt.p[proto_engine_find(&e, 3)].next_eval_ns, T0 + 40 * S);
+	/* 189.4 reaches put 1 (189.5) but not put 2 (189.0): put 1 to level 1 */
+	quote_at(&e, spy, 189.4, T0 + 11 * S);
+	assert_int_equal(level_of(&e, 1), 1);
+	assert_int_equal(level_of(&e, 2), 1);
+	assert_true(next_event(&ev));
+	assert_int_equal(ev.pos_id, 1);
+	assert_false(next_event(&ev));
+	/* the call side: 191.0 reaches call 11 (190.5) and call 12 (191.0), and call 13
+	 * (190.2); the events come in trip order: 13, 11, 12 */
+	quote_at(&e, spy, 191.0, T0 + 12 * S);
+	assert_int_equal(level_of(&e, 11), 1);
+	assert_int_equal(level_of(&e, 12), 2);
+	assert_int_equal(level_of(&e, 13), 3);
+	uint32_t want[] = {13, 11, 12};
+	for (int k = 0; k < 3; k++) {
+		assert_true(next_event(&ev));
+		assert_int_equal(ev.pos_id, want[k]);
+	}
+	assert_false(next_event(&ev));
+	assert_int_equal(level_of(&e, 2), 1); /* the puts were not touched */
+	proto_engine_detach(&e);
+	teardown_instance();
+}
+
+static void test_atr_change_is_taken_by_the_next_crossing_quote(void **state)
+{
+	(void)state;
+	setup_instance(1024);
+	static struct proto_engine e;
+	struct rt_err err = {0};
+	struct proto_cfg c = pcfg();
+	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	uint32_t qqq = id_of("QQQ");
+	shm_atr_set(&g_atr, qqq, P(2.0), 0, 20261120, 0);
+	e.now = T0;
+	struct shm_posctl a = add_cmd(1, "QQQ", 'P', 500.0);
+	assert_int_equal(proto_engine_apply(&e, &a), 0);
+	a = add_cmd(2, "QQQ", 'P', 510.0);
+	assert_int_equal(proto_engine_apply(&e, &a), 0);
+	quote_at(&e, qqq, 505.0, T0);
+	proto_engine_cadence(&e, T0); /* put 1 level 0 (trip 498), put 2 level 2 (504, 502) */
+	assert_int_equal(level_of(&e, 1), 0);
+	assert_int_equal(level_of(&e, 2), 2);
+	struct shm_event ev;
+	while (next_event(&ev))
+		;
+	/* the ATR job doubles the ATR: the old trips (498, 504) are stale; a quote at 497
+	 * reaches put 1's old trip but not its new one (496); put 2's new level-3 trip
+	 * (498) is reached: the thresholds are recomputed before anything is decided */
+	shm_atr_set(&g_atr, qqq, P(4.0), 0, 20261121, 0);
+	quote_at(&e, qqq, 497.0, T0 + S);
+	assert_int_equal(level_of(&e, 1), 0);
+	assert_int_equal(level_of(&e, 2), 3);
+	int32_t s1 = proto_engine_find(&e, 1);
+	assert_int_equal(e.pt.p[s1].atr, P(4.0));
+	assert_int_equal(e.pt.p[s1].thr[0], P(496.0));
+	assert_true(next_event(&ev));
+	assert_int_equal(ev.pos_id, 2);
+	assert_int_equal(ev.atr, P(4.0));
+	assert_false(next_event(&ev));
+	/* and from then on the new trips guard: 496 escalates put 1 */
+	quote_at(&e, qqq, 496.0, T0 + 2 * S);
+	assert_int_equal(level_of(&e, 1), 1);
+	proto_engine_detach(&e);
+	teardown_instance();
+}
+
 static void test_positions_file_errors_name_line_and_column(void **state)
 {
 	(void)state;
@@ -578,6 +803,11 @@ int main(void)
 		cmocka_unit_test(test_full_event_ring_is_a_fault_not_a_silent_drop),
 		cmocka_unit_test(test_restarted_engine_resumes_levels_and_timers),
 		cmocka_unit_test(test_same_replay_twice_gives_identical_events),
+		cmocka_unit_test(
+			test_pos_id_index_agrees_with_a_scan_through_adds_removes_and_restart),
+		cmocka_unit_test(test_quote_crossing_nothing_changes_no_position),
+		cmocka_unit_test(test_crossing_quote_evaluates_at_once_only_what_it_reaches),
+		cmocka_unit_test(test_atr_change_is_taken_by_the_next_crossing_quote),
 		cmocka_unit_test(test_positions_file_errors_name_line_and_column),
 	};
 	return cmocka_run_group_tests_name("proto_engine", tests, NULL, NULL);

@@ -89,29 +89,108 @@ static uint64_t cadence(const struct proto_engine *e, uint8_t level)
 
 /* ---- underlyings ---------------------------------------------------------------- */
 
+/* Does a come before b in a run of trips? Puts: the highest trip first; calls: the
+ * lowest; ties by slot, so the order (and so the order of events) is a function of
+ * the state alone. */
+static int trip_before(const struct proto_trip *a, const struct proto_trip *b, int desc)
+{
+	if (a->trip != b->trip)
+		return desc ? a->trip > b->trip : a->trip < b->trip;
+	return a->slot < b->slot;
+}
+
+/* In-place sort of one run, no allocation (qsort may allocate): insertion sort for a
+ * few, heapsort (O(n log n)) for many. */
+static void trips_sort(struct proto_trip *t, uint32_t n, int desc)
+{
+	if (n <= 16) { /* the usual few positions per underlying: insertion sort */
+		for (uint32_t i = 1; i < n; i++) {
+			struct proto_trip x = t[i];
+			uint32_t j = i;
+			for (; j > 0 && trip_before(&x, &t[j - 1], desc); j--)
+				t[j] = t[j - 1];
+			t[j] = x;
+		}
+		return;
+	}
+	/* build: sift down every internal node; then move the root to the end n - 1 times */
+	uint32_t start = n / 2, end = n;
+	for (;;) {
+		uint32_t root;
+		if (start > 0) {
+			root = --start;
+		} else {
+			if (--end == 0)
+				return;
+			struct proto_trip x = t[end];
+			t[end] = t[0];
+			t[0] = x;
+			root = 0;
+		}
+		/* sift down: a max-heap of "comes last" */
+		for (;;) {
+			uint32_t c = 2 * root + 1;
+			if (c >= end)
+				break;
+			if (c + 1 < end && trip_before(&t[c], &t[c + 1], desc))
+				c++;
+			if (!trip_before(&t[root], &t[c], desc))
+				break;
+			struct proto_trip x = t[root];
+			t[root] = t[c];
+			t[c] = x;
+			root = c;
+		}
+	}
+}
+
+/* Rebuild u's trip runs and guard from its positions (after any change of a level,
+ * a threshold or the position list). */
 static void recompute_trips(struct proto_engine *e, struct proto_ul *u)
 {
-	int64_t lo = INT64_MIN, hi = INT64_MAX;
-	uint8_t l3 = 0; /* some position wants every quote */
+	uint32_t np = 0, nc = 0, watch = 0;
+	int64_t atr = 0;
+	int mixed = 0;
 	for (uint32_t i = 0; i < u->npos; i++) {
 		const struct shm_pos *p = &e->pt.p[u->pos[i]];
 		/* level 3 is watched in real time; a position whose thresholds are not known
 		 * yet (just added, or ATR unknown) is evaluated on the next quote too */
-		if (p->level >= 3 || p->atr <= 0) {
-			l3 = 1;
+		if (p->atr <= 0) {
+			watch = 1;
+			mixed = 1;
 			continue;
 		}
-		int64_t t = p->thr[p->level];
-		if (p->right == 'P') {
-			if (t > lo)
-				lo = t;
-		} else if (t < hi) {
-			hi = t;
-		}
+		if (!atr)
+			atr = p->atr;
+		else if (p->atr != atr)
+			mixed = 1;
+		if (p->level >= 3)
+			watch = 1;
+		else if (p->right == 'P')
+			np++;
+		else
+			nc++;
 	}
-	u->trip_low = lo;
-	u->trip_high = hi;
-	u->has_l3 = l3;
+	struct proto_trip *t = u->trips;
+	uint32_t ip = 0, ic = np, i3 = np + nc;
+	for (uint32_t i = 0; i < u->npos; i++) {
+		uint32_t slot = u->pos[i];
+		const struct shm_pos *p = &e->pt.p[slot];
+		struct proto_trip x = {.trip = 0, .slot = slot, .pad = 0};
+		if (p->atr <= 0 || p->level >= 3) {
+			t[i3++] = x;
+			continue;
+		}
+		x.trip = p->thr[p->level];
+		t[p->right == 'P' ? ip++ : ic++] = x;
+	}
+	trips_sort(t, np, 1);
+	trips_sort(t + np, nc, 0);
+	u->nput = np;
+	u->ncall = nc;
+	u->atr = mixed ? 0 : atr;
+	u->guard_low = watch ? INT64_MAX : np ? t[0].trip : INT64_MIN;
+	u->guard_high = nc ? t[np].trip : INT64_MAX;
 }
 
 static struct proto_ul *ul_for(struct proto_engine *e, uint32_t instr_id, int create)
@@ -124,23 +203,27 @@ static struct proto_ul *ul_for(struct proto_engine *e, uint32_t instr_id, int cr
 	if (!create)
 		return NULL;
 	if (e->nuls == e->ul_cap) {
+		/* aligned: each underlying on its own cache line (realloc would not keep it) */
 		uint32_t nc = e->ul_cap ? e->ul_cap * 2 : 64;
-		struct proto_ul *nu = realloc(e->uls, nc * sizeof(*nu));
+		struct proto_ul *nu = aligned_alloc(64, nc * sizeof(*nu));
 		if (!nu)
 			return NULL;
+		if (e->nuls)
+			memcpy(nu, e->uls, e->nuls * sizeof(*nu));
+		free(e->uls);
 		e->uls = nu;
 		e->ul_cap = nc;
 	}
 	struct proto_ul *u = &e->uls[e->nuls];
 	memset(u, 0, sizeof(*u));
 	u->instr_id = instr_id;
-	u->trip_low = INT64_MIN;
-	u->trip_high = INT64_MAX;
+	u->guard_low = INT64_MIN;
+	u->guard_high = INT64_MAX;
 	e->ul_of[instr_id] = (int32_t)e->nuls++;
 	return u;
 }
 
-static int ul_add_pos(struct proto_ul *u, uint32_t slot)
+static int ul_add_pos(struct proto_engine *e, struct proto_ul *u, uint32_t slot)
 {
 	if (u->npos == u->cap) {
 		uint32_t nc = u->cap ? u->cap * 2 : 8;
@@ -148,7 +231,19 @@ static int ul_add_pos(struct proto_ul *u, uint32_t slot)
 		if (!np)
 			return -ENOMEM;
 		u->pos = np;
+		struct proto_trip *nt = realloc(u->trips, nc * sizeof(*nt));
+		if (!nt)
+			return -ENOMEM;
+		u->trips = nt;
 		u->cap = nc;
+	}
+	if (u->cap > e->scratch_cap) {
+		/* a crossing quote defers up to npos slots: never grow on the hot path */
+		uint32_t *ns = realloc(e->scratch, u->cap * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		e->scratch = ns;
+		e->scratch_cap = u->cap;
 	}
 	u->pos[u->npos++] = slot;
 	return 0;
@@ -165,12 +260,19 @@ static void ul_remove_pos(struct proto_ul *u, uint32_t slot)
 
 /* ---- events --------------------------------------------------------------------- */
 
+/* b -> a in ns, 0 if a stamp from another clock reading came out earlier (a TSC stamp
+ * is within ~15 ns of clock_gettime, not exactly it) */
+static uint64_t since(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
 static void publish(struct proto_engine *e, struct shm_event *ev)
 {
 	ev->event_seq = ++e->event_seq;
 	ev->worker = (uint8_t)e->cfg.worker;
 	ev->event_time_ns = e->now;
-	ev->publish_ns = rt_clock_now_ns();
+	ev->publish_ns = proto_stamp_now(&e->stamp);
 	if (shm_ring_push_n_spsc(&e->events, ev, 2) != 0) {
 		/* never a silent drop: the fault flag tells the supervisor to go SAFE */
 		rt_counter_add(e->c_event_full, 1);
@@ -204,7 +306,10 @@ static void fill_event(struct shm_event *ev, const struct shm_pos *p, uint16_t k
 
 /* ---- evaluation ----------------------------------------------------------------- */
 
-/* Returns 1 when the position's trips may have changed (level or thresholds). */
+/* Returns 1 when the position's trips may have changed (level or thresholds). On a
+ * level change the event is published before the bookkeeping of the evaluation
+ * (histograms, cadence, counters): only the level itself is stored first, so a
+ * consumer that reads the positions table after the event sees the new level. */
 static int evaluate(struct proto_engine *e, uint32_t slot, int64_t price, uint8_t cause,
 		    const struct shm_quote_msg *q, uint64_t read_ns)
 {
@@ -223,9 +328,9 @@ static int evaluate(struct proto_engine *e, uint32_t slot, int64_t price, uint8_
 		}
 		changed = 1;
 	}
-	p->last_eval_ns = e->now;
-	p->evals++;
 	if (atr <= 0) {
+		p->last_eval_ns = e->now;
+		p->evals++;
 		/* the level is undecidable: a fault (RULES §9), raised once until known */
 		if (!(p->flags & SHM_POS_FLAG_ATR_FAULT)) {
 			p->flags |= SHM_POS_FLAG_ATR_FAULT;
@@ -238,8 +343,6 @@ static int evaluate(struct proto_engine *e, uint32_t slot, int64_t price, uint8_
 			schedule(e, p, slot, e->now + cadence(e, p->level));
 		return changed;
 	}
-	p->flags &= (uint8_t)~SHM_POS_FLAG_ATR_FAULT;
-	p->last_price = price;
 	uint8_t lvl = (uint8_t)core_level_of((enum core_right)p->right, p->thr, price);
 	uint8_t to;
 	if (cause == SHM_CAUSE_CADENCE)
@@ -256,19 +359,24 @@ static int evaluate(struct proto_engine *e, uint32_t slot, int64_t price, uint8_
 			ev.worker_read_ns = read_ns;
 		}
 		p->level = to;
-		p->level_since_ns = e->now;
 		publish(e, &ev);
+		/* the event is out: bookkeeping */
+		p->level_since_ns = e->now;
+		changed = 1;
 		if (q) {
-			rt_hist_record(e->h_quote_to_event, ev.publish_ns - q->recv_ts_ns);
-			rt_hist_record(e->h_read_to_publish, ev.publish_ns - read_ns);
+			rt_hist_record(e->h_quote_to_event, since(ev.publish_ns, q->recv_ts_ns));
+			rt_hist_record(e->h_read_to_publish, since(ev.publish_ns, read_ns));
 		}
 		if (to > rt_load_rlx_u64(e->c_max_level))
 			rt_store_rlx_u64(e->c_max_level, to);
 		schedule(e, p, slot, e->now + cadence(e, to));
-		return 1;
-	}
-	if (cause == SHM_CAUSE_CADENCE)
+	} else if (cause == SHM_CAUSE_CADENCE) {
 		schedule(e, p, slot, e->now + cadence(e, p->level));
+	}
+	p->flags &= (uint8_t)~SHM_POS_FLAG_ATR_FAULT;
+	p->last_price = price;
+	p->last_eval_ns = e->now;
+	p->evals++;
 	return changed;
 }
 
@@ -277,6 +385,69 @@ static int64_t quote_price(int64_t bid, int64_t ask, int64_t last)
 	if (bid != INT64_MIN && ask != INT64_MIN && bid > 0 && ask > 0)
 		return bid + (ask - bid) / 2;
 	return last != INT64_MIN && last > 0 ? last : 0;
+}
+
+/* A quote u's positions' thresholds may not all be known for (an ATR changed or is
+ * unknown): scan them all. First pass, in list order: evaluate at once every position
+ * whose ATR differs or whose next threshold the price reaches; the others are not
+ * touched. Second pass: the level-3 positions' real-time evaluation. */
+static int crossing_scan(struct proto_engine *e, struct proto_ul *u, int64_t atr, int64_t price,
+			 const struct shm_quote_msg *m, uint64_t read_ns, uint32_t *nevals)
+{
+	uint32_t nl3 = 0;
+	int changed = 0;
+	for (uint32_t i = 0; i < u->npos; i++) {
+		uint32_t slot = u->pos[i];
+		const struct shm_pos *p = &e->pt.p[slot];
+		if (p->atr == atr && atr > 0) {
+			if (p->level >= 3) {
+				e->scratch[nl3++] = slot; /* scratch_cap >= u->cap */
+				continue;
+			}
+			int64_t t = p->thr[p->level];
+			if (p->right == 'P' ? price > t : price < t)
+				continue; /* its next threshold is not reached: no escalation */
+		}
+		(*nevals)++;
+		changed |= evaluate(e, slot, price,
+				    p->level == 3 ? SHM_CAUSE_REALTIME : SHM_CAUSE_CROSSING, m,
+				    read_ns);
+	}
+	for (uint32_t i = 0; i < nl3; i++)
+		changed |= evaluate(e, e->scratch[i], price, SHM_CAUSE_REALTIME, m, read_ns);
+	*nevals += nl3;
+	return changed;
+}
+
+/* A quote at or beyond u's guard. The positions it escalates are a prefix of the put
+ * run (trips descending) and of the call run (ascending): those are evaluated, and
+ * their events published, first; then the level-3 positions' real-time evaluation,
+ * which cannot change a level. Nothing else is touched. Thresholds are monotonic in
+ * the level (rt_config checks level1 < level2 < level3), so a price that does not
+ * reach a position's next threshold cannot escalate it. */
+static void on_crossing(struct proto_engine *e, struct proto_ul *u, int64_t price,
+			const struct shm_quote_msg *m, uint64_t read_ns)
+{
+	rt_counter_add(e->c_crossings, 1);
+	int64_t atr = shm_atr_get(&e->atr, u->instr_id);
+	uint32_t n = 0;
+	int changed;
+	if (atr != u->atr || atr <= 0) {
+		changed = crossing_scan(e, u, atr, price, m, read_ns, &n);
+	} else {
+		const struct proto_trip *t = u->trips;
+		uint32_t np = u->nput, end = u->nput + u->ncall, i;
+		changed = 0;
+		for (i = 0; i < np && price <= t[i].trip; i++, n++)
+			changed |= evaluate(e, t[i].slot, price, SHM_CAUSE_CROSSING, m, read_ns);
+		for (i = np; i < end && price >= t[i].trip; i++, n++)
+			changed |= evaluate(e, t[i].slot, price, SHM_CAUSE_CROSSING, m, read_ns);
+		for (i = end; i < u->npos; i++, n++)
+			changed |= evaluate(e, t[i].slot, price, SHM_CAUSE_REALTIME, m, read_ns);
+	}
+	rt_counter_add(e->c_evals_quote, n);
+	if (changed)
+		recompute_trips(e, u);
 }
 
 void proto_engine_on_quote(struct proto_engine *e, const struct shm_quote_msg *m, uint64_t read_ns)
@@ -296,25 +467,18 @@ void proto_engine_on_quote(struct proto_engine *e, const struct shm_quote_msg *m
 	if (price <= 0)
 		return;
 	u->price = price;
-	rt_hist_record(e->h_board_to_read, read_ns - m->write_ts_ns);
-	/* the escalation guard: one comparison per side unless a level-3 position watches */
-	if (price > u->trip_low && price < u->trip_high && !u->has_l3) {
+	/* the escalation guard: one comparison per side (a watched underlying's guard_low
+	 * lets every quote through) */
+	if (price > u->guard_low && price < u->guard_high) {
+		rt_hist_record(e->h_board_to_read, since(read_ns, m->write_ts_ns));
 		/* the cost histogram samples one quote in 64: a clock read per quote would
 		 * cost as much as the comparison it measures */
 		if ((rt_load_rlx_u64(e->c_quotes) & 63) == 0)
-			rt_hist_record(e->h_quote_cost, rt_clock_now_ns() - read_ns);
+			rt_hist_record(e->h_quote_cost, since(proto_stamp_now(&e->stamp), read_ns));
 		return;
 	}
-	rt_counter_add(e->c_crossings, 1);
-	int changed = 0;
-	for (uint32_t i = 0; i < u->npos; i++) {
-		uint32_t slot = u->pos[i];
-		uint8_t cause = e->pt.p[slot].level == 3 ? SHM_CAUSE_REALTIME : SHM_CAUSE_CROSSING;
-		rt_counter_add(e->c_evals_quote, 1);
-		changed |= evaluate(e, slot, price, cause, m, read_ns);
-	}
-	if (changed)
-		recompute_trips(e, u);
+	on_crossing(e, u, price, m, read_ns);
+	rt_hist_record(e->h_board_to_read, since(read_ns, m->write_ts_ns));
 }
 
 static int64_t board_price(struct proto_engine *e, struct proto_ul *u)
@@ -353,15 +517,71 @@ uint32_t proto_engine_cadence(struct proto_engine *e, uint64_t now)
 	return n;
 }
 
+/* ---- pos_id index ----------------------------------------------------------------- */
+
+/* Sized once at attach to twice the positions table's capacity (a power of two), so
+ * it is at most half full and a probe sequence always ends on an empty entry. */
+static int idx_init(struct proto_engine *e)
+{
+	uint64_t n = 16;
+	while (n < 2ull * e->pt.capacity)
+		n <<= 1;
+	e->idx_ids = calloc(n, sizeof(*e->idx_ids));
+	e->idx_slot1 = calloc(n, sizeof(*e->idx_slot1));
+	if (!e->idx_ids || !e->idx_slot1)
+		return -ENOMEM;
+	e->idx_mask = (uint32_t)(n - 1);
+	return 0;
+}
+
+static uint32_t idx_home(const struct proto_engine *e, uint32_t id)
+{
+	uint32_t h = id * 0x9e3779b1u; /* Fibonacci hashing: the high bits are mixed best */
+	return (h ^ (h >> 16)) & e->idx_mask;
+}
+
+static uint32_t idx_at(const struct proto_engine *e, uint32_t id)
+{
+	uint32_t i = idx_home(e, id);
+	while (e->idx_slot1[i] && e->idx_ids[i] != id)
+		i = (i + 1) & e->idx_mask;
+	return i; /* its entry, or the empty entry that ends its probe sequence */
+}
+
+static int idx_put(struct proto_engine *e, uint32_t id, uint32_t slot)
+{
+	uint32_t i = idx_at(e, id);
+	e->idx_ids[i] = id;
+	e->idx_slot1[i] = slot + 1;
+	return 0;
+}
+
+static void idx_del(struct proto_engine *e, uint32_t id)
+{
+	uint32_t m = e->idx_mask, i = idx_at(e, id);
+	if (!e->idx_slot1[i])
+		return;
+	/* backward-shift deletion (no tombstones): pull back every later entry of the run
+	 * whose home is not cyclically in (i, j], so no probe sequence is cut short */
+	for (uint32_t j = (i + 1) & m; e->idx_slot1[j]; j = (j + 1) & m) {
+		uint32_t h = idx_home(e, e->idx_ids[j]);
+		if (i <= j ? (i < h && h <= j) : (i < h || h <= j))
+			continue;
+		e->idx_ids[i] = e->idx_ids[j];
+		e->idx_slot1[i] = e->idx_slot1[j];
+		i = j;
+	}
+	e->idx_slot1[i] = 0;
+}
+
 /* ---- positions ------------------------------------------------------------------ */
 
 int32_t proto_engine_find(const struct proto_engine *e, uint32_t pos_id)
 {
-	uint32_t high = rt_load_rlx_u32(&e->pt.hdr->high);
-	for (uint32_t i = 0; i < high; i++)
-		if (e->pt.p[i].state == SHM_POS_ACTIVE && e->pt.p[i].pos_id == pos_id)
-			return (int32_t)i;
-	return -1;
+	if (!e->idx_slot1)
+		return -1;
+	uint32_t s1 = e->idx_slot1[idx_at(e, pos_id)];
+	return s1 ? (int32_t)(s1 - 1) : -1;
 }
 
 int proto_engine_apply(struct proto_engine *e, const struct shm_posctl *cmd)
@@ -373,6 +593,7 @@ int proto_engine_apply(struct proto_engine *e, const struct shm_posctl *cmd)
 		struct shm_pos *p = &e->pt.p[have];
 		struct proto_ul *u = ul_for(e, p->under_id, 0);
 		rt_store_rlx_u32(&p->state, SHM_POS_FREE);
+		idx_del(e, cmd->pos_id);
 		if (u) {
 			ul_remove_pos(u, (uint32_t)have);
 			recompute_trips(e, u);
@@ -397,7 +618,7 @@ int proto_engine_apply(struct proto_engine *e, const struct shm_posctl *cmd)
 	if (slot >= e->pt.capacity)
 		return -ENOSPC;
 	struct proto_ul *u = ul_for(e, under, 1);
-	if (!u || ul_add_pos(u, slot))
+	if (!u || ul_add_pos(e, u, slot))
 		return -ENOMEM;
 	e->free_hint = slot + 1;
 	struct shm_pos *p = &e->pt.p[slot];
@@ -418,6 +639,7 @@ int proto_engine_apply(struct proto_engine *e, const struct shm_posctl *cmd)
 	p->level_since_ns = e->now;
 	p->next_eval_ns = e->now; /* evaluated on the next cadence pass */
 	rt_store_rlx_u32(&p->state, SHM_POS_ACTIVE);
+	idx_put(e, p->pos_id, slot);
 	if (slot >= high)
 		rt_store_rel_u32(&e->pt.hdr->high, slot + 1);
 	heap_push(e, p->next_eval_ns, slot);
@@ -499,7 +721,12 @@ int proto_engine_attach(struct proto_engine *e, struct shm_segment *seg,
 	if (!e->ul_of)
 		return rt_err_set(err, -ENOMEM, "worker index of %u instruments", e->dir.capacity);
 	memset(e->ul_of, 0xff, e->dir.capacity * sizeof(*e->ul_of));
+	if (idx_init(e)) {
+		proto_engine_detach(e);
+		return rt_err_set(err, -ENOMEM, "worker index of %u positions", e->pt.capacity);
+	}
 
+	proto_stamp_init(&e->stamp);
 	/* resume: every active position, its level and its next evaluation */
 	e->now = shm_clock_now(e->clock);
 	uint32_t high = rt_load_acq_u32(&e->pt.hdr->high);
@@ -509,7 +736,8 @@ int proto_engine_attach(struct proto_engine *e, struct shm_segment *seg,
 		if (p->state != SHM_POS_ACTIVE)
 			continue;
 		struct proto_ul *u = ul_for(e, p->under_id, 1);
-		if (!u || ul_add_pos(u, i) || heap_push(e, p->next_eval_ns, i)) {
+		if (!u || ul_add_pos(e, u, i) || heap_push(e, p->next_eval_ns, i) ||
+		    idx_put(e, p->pos_id, i)) {
 			proto_engine_detach(e);
 			return rt_err_set(err, -ENOMEM, "rebuilding worker %u's index", w);
 		}
@@ -529,14 +757,22 @@ void proto_engine_detach(struct proto_engine *e)
 {
 	if (!e)
 		return;
-	for (uint32_t k = 0; k < e->nuls; k++)
+	for (uint32_t k = 0; k < e->nuls; k++) {
 		free(e->uls[k].pos);
+		free(e->uls[k].trips);
+	}
 	free(e->uls);
 	free(e->heap);
 	free(e->ul_of);
+	free(e->scratch);
+	free(e->idx_ids);
+	free(e->idx_slot1);
 	e->uls = NULL;
 	e->heap = NULL;
 	e->ul_of = NULL;
+	e->scratch = NULL;
+	e->idx_ids = e->idx_slot1 = NULL;
+	e->scratch_cap = 0;
 	e->nuls = e->nheap = 0;
 }
 
@@ -553,20 +789,32 @@ uint32_t proto_engine_do_work(struct proto_engine *e)
 		shm_ring_release_spsc(&e->posctl, 1);
 		work++;
 	}
-	const struct shm_quote_msg *m;
+	/* the quote batch: every slot the producer has published (up to the batch) is
+	 * prefetched before anything else, so their cache-line transfers from the
+	 * feeder's core overlap each other and the stamp; one release for the batch */
 	uint32_t n = 0;
-	uint64_t read_ns = 0; /* one clock read per batch: the quotes were taken together */
-	while (n < e->cfg.quote_batch && (m = shm_ring_peek_spsc(&e->quotes)) != NULL) {
-		if (n == 0)
-			read_ns = rt_clock_now_ns();
-		proto_engine_on_quote(e, m, read_ns);
-		shm_ring_release_spsc(&e->quotes, 1);
-		n++;
+	uint64_t avail = shm_ring_avail_(&e->quotes, e->cfg.quote_batch);
+	if (avail) {
+		uint32_t batch = avail < e->cfg.quote_batch ? (uint32_t)avail : e->cfg.quote_batch;
+		for (uint32_t i = 0; i < batch; i++)
+			__builtin_prefetch(shm_ring_slot_(&e->quotes, e->quotes.pos + i));
+		uint64_t read_ns = proto_stamp_now(&e->stamp); /* one stamp: taken together */
+		for (; n < batch; n++)
+			proto_engine_on_quote(e,
+					      (const struct shm_quote_msg *)shm_ring_slot_(
+						      &e->quotes, e->quotes.pos + n),
+					      read_ns);
+		shm_ring_release_spsc(&e->quotes, n);
 	}
 	work += n;
 	if (e->now) /* a replay clock reads 0 until the first event */
 		work += proto_engine_cadence(e, e->now);
-	if ((++e->iter & 255) == 0 || work == 0)
-		rt_store_rlx_u64(e->c_heartbeat, rt_clock_now_ns());
+	/* heartbeat: every 256 turns, and on idle turns every heartbeat_idle_turns */
+	if ((++e->iter & 255) == 0 ||
+	    (work == 0 && ++e->idle_turns >= e->cfg.heartbeat_idle_turns)) {
+		e->idle_turns = 0;
+		/* the stamp mapping is re-anchored here, off the quote path */
+		rt_store_rlx_u64(e->c_heartbeat, proto_stamp_sync(&e->stamp));
+	}
 	return work;
 }

@@ -16,14 +16,18 @@
  *    lower the level (de-escalation), except out of level 3, which only an operator
  *    clears (stop-loss exit, SAFE);
  *  - escalation guard: each underlying keeps trip_low (the highest next-level
- *    threshold of its puts) and trip_high (the lowest of its calls); a quote at or
- *    beyond either is evaluated at once (escalation only) — one comparison per quote
- *    otherwise. An escalation restarts the position's cadence from that moment.
+ *    threshold of its puts) and trip_high (the lowest of its calls); a quote strictly
+ *    between them touches nothing but the underlying's own cache line (one comparison
+ *    per side). A quote at or beyond either evaluates at once (escalation only) the
+ *    positions whose next threshold it reaches, plus any whose ATR changed or is
+ *    unknown; it publishes their events first and only then does the real-time
+ *    bookkeeping of the underlying's level-3 positions. Positions it does not reach
+ *    are not touched. An escalation restarts the position's cadence from that moment.
  * The price of an underlying is its quote's mid ((bid + ask) / 2) when both sides are
  * present, else the last trade.
  *
- * Single-threaded; no allocation on the hot path (the per-underlying position lists
- * grow only when positions are added).
+ * Single-threaded; no allocation on the hot path (the per-underlying position lists,
+ * the scratch list and the pos_id index grow only when positions are added).
  */
 #ifndef PROTO_ENGINE_H
 #define PROTO_ENGINE_H
@@ -38,7 +42,9 @@
 #include "shm/shm_pos.h"
 #include "shm/shm_ring.h"
 #include "shm/shm_segment.h"
+#include "workers/engine/proto_stamp.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct proto_cfg {
@@ -47,19 +53,47 @@ struct proto_cfg {
 	uint64_t cadence_ns[3]; /* levels 0, 1, 2; level 3 re-evaluates on every quote and
 				 * at cadence_ns[2] without quotes */
 	uint32_t quote_batch; /* quotes popped per do_work (default 64) */
+	uint32_t heartbeat_idle_turns; /* idle do_work turns per heartbeat write (0 = 1: every
+					* idle turn; a busy-spinning loop sets more, a clock
+					* read per empty poll delays the next quote) */
 };
 
-struct proto_ul {
-	uint32_t instr_id;
-	uint32_t npos;
-	uint32_t cap;
-	uint8_t has_l3; /* a position wants every quote: level 3, or thresholds unknown */
-	uint32_t *pos; /* slots in the positions table */
-	int64_t trip_low; /* a quote <= this escalates a put; INT64_MIN: none */
-	int64_t trip_high; /* a quote >= this escalates a call; INT64_MAX: none */
-	int64_t price; /* last price seen (0 = none yet) */
-	uint64_t last_qseq;
+/* A position armed to escalate on a quote: its next threshold and its slot. */
+struct proto_trip {
+	int64_t trip;
+	uint32_t slot;
+	uint32_t pad;
 };
+
+/* Per underlying with positions on this worker, two cache lines. The first holds
+ * everything a quote reads or writes when it crosses nothing (the guard, the gap
+ * check, the last price) and what a crossing quote needs to find the positions it
+ * escalates; the second is cold (list maintenance).
+ *
+ * trips[] (capacity cap) holds, rebuilt by every change of a level or a threshold:
+ * [0, nput) the puts below level 3, next threshold descending; [nput, nput + ncall)
+ * the calls below level 3, ascending; [nput + ncall, npos) the level-3 positions
+ * (threshold unused). So the positions a price escalates are a prefix of each run. */
+struct proto_ul {
+	/* line 1: hot */
+	int64_t guard_low; /* a quote <= this is looked at: the highest put trip, INT64_MAX
+			    * when the underlying is watched on every quote (level 3, or a
+			    * threshold not known yet), INT64_MIN when there is no put */
+	int64_t guard_high; /* a quote >= this is looked at: the lowest call trip */
+	uint64_t last_qseq;
+	int64_t price; /* last price seen (0 = none yet) */
+	int64_t atr; /* the ATR every position's thresholds were computed with; 0 when they
+		      * differ or one is unknown (then a crossing quote scans them all) */
+	struct proto_trip *trips;
+	uint32_t nput, ncall, npos;
+	uint32_t instr_id;
+	/* line 2: cold */
+	uint32_t *pos; /* slots in the positions table, in the order they were added */
+	uint32_t cap; /* of pos and trips */
+	uint8_t pad[52];
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct proto_ul) == 128, "one underlying, two cache lines");
+_Static_assert(offsetof(struct proto_ul, pos) == 64, "the hot fields fill the first line");
 
 struct proto_timer {
 	uint64_t due;
@@ -76,14 +110,21 @@ struct proto_engine {
 	struct shm_pos_table pt;
 	struct shm_ring quotes, posctl, events;
 	int32_t *ul_of; /* per instrument id: index into uls, -1 = no position here */
-	struct proto_ul *uls;
+	struct proto_ul *uls; /* 64-byte aligned */
 	uint32_t nuls, ul_cap;
+	uint32_t *scratch; /* level-3 slots deferred by a crossing quote (>= any ul's cap) */
+	uint32_t scratch_cap;
+	/* pos_id -> slot: open addressing, linear probing, backward-shift deletion;
+	 * ids[i] is meaningful where slot1[i] (slot + 1) is not 0 */
+	uint32_t *idx_ids, *idx_slot1;
+	uint32_t idx_mask;
 	struct proto_timer *heap;
 	uint32_t nheap, heap_cap;
 	uint32_t free_hint;
 	uint64_t event_seq;
 	uint64_t now; /* shared clock, read once per do_work */
-	uint64_t iter;
+	uint64_t iter, idle_turns;
+	struct proto_stamp stamp; /* worker-read and publish stamps (CLOCK_MONOTONIC ns) */
 	/* counters (worker.<i>) */
 	uint64_t *c_quotes, *c_quotes_nopos, *c_gaps, *c_crossings, *c_evals_quote,
 		*c_evals_cadence, *c_levels, *c_faults, *c_event_full, *c_fault_flag, *c_positions,
@@ -116,7 +157,8 @@ void proto_engine_on_quote(struct proto_engine *e, const struct shm_quote_msg *m
 /* Evaluate every position whose cadence is due at `now`. Returns evaluations. */
 uint32_t proto_engine_cadence(struct proto_engine *e, uint64_t now);
 
-/* Slot of pos_id, or -1. */
+/* Slot of the active position pos_id, or -1. O(1): a hash index kept by
+ * proto_engine_apply and rebuilt by proto_engine_attach. */
 int32_t proto_engine_find(const struct proto_engine *e, uint32_t pos_id);
 
 #endif
