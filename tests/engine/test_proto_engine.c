@@ -421,6 +421,49 @@ static void test_positions_are_added_and_removed_while_quotes_flow(void **state)
 	teardown_instance();
 }
 
+/* Through do_work on a replay clock: a quote is evaluated at its own time (the shared
+ * clock's line may still hold an earlier time); cadence sees the clock move within 64
+ * polls; time never goes backwards. */
+static void test_replay_quotes_carry_their_own_time_and_cadence_follows_the_clock(void **state)
+{
+	(void)state;
+	setup_instance(1024);
+	static struct proto_engine e;
+	struct rt_err err = {0};
+	struct proto_cfg c = pcfg();
+	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	uint32_t aapl = id_of("AAPL");
+	shm_atr_set(&g_atr, aapl, P(2.0), 0, 20261120, 0);
+	struct shm_posctl a = add_cmd(1, "AAPL", 'P', 180.0);
+	assert_int_equal(proto_engine_apply(&e, &a), 0);
+	/* the clock line says T0; a level-2 crossing quote stamped T0 + 5 s */
+	shm_clock_advance(g_clock, T0);
+	for (int i = 0; i < 64; i++)
+		proto_engine_do_work(&e);
+	struct shm_quote_msg m = qmsg(aapl, P(175.5), T0 + 5 * S);
+	assert_int_equal(shm_ring_push_spsc(&g_quotes, &m), 0);
+	proto_engine_do_work(&e);
+	struct shm_event ev;
+	assert_true(next_event(&ev));
+	assert_int_equal(ev.to, 2);
+	assert_int_equal(ev.event_time_ns, T0 + 5 * S); /* the quote's time */
+	/* an older quote does not move time back */
+	struct shm_quote_msg old = qmsg(aapl, P(175.4), T0 + 1 * S);
+	assert_int_equal(shm_ring_push_spsc(&g_quotes, &old), 0);
+	proto_engine_do_work(&e);
+	assert_true(e.now == T0 + 5 * S);
+	/* level 2 re-evaluates every 30 s: the clock moves to T0 + 36 s with no quote;
+	 * within 64 polls the cadence evaluation runs at that time */
+	uint64_t evals = rt_load_rlx_u64(e.c_evals_cadence);
+	shm_clock_advance(g_clock, T0 + 36 * S);
+	for (int i = 0; i < 64; i++)
+		proto_engine_do_work(&e);
+	assert_int_equal(rt_load_rlx_u64(e.c_evals_cadence), evals + 1);
+	assert_true(e.now == T0 + 36 * S);
+	proto_engine_detach(&e);
+	teardown_instance();
+}
+
 static void test_full_event_ring_is_a_fault_not_a_silent_drop(void **state)
 {
 	(void)state;
@@ -800,6 +843,8 @@ int main(void)
 		cmocka_unit_test(test_level3_is_sticky_and_evaluated_on_every_quote),
 		cmocka_unit_test(test_unknown_atr_raises_one_fault_until_known),
 		cmocka_unit_test(test_positions_are_added_and_removed_while_quotes_flow),
+		cmocka_unit_test(
+			test_replay_quotes_carry_their_own_time_and_cadence_follows_the_clock),
 		cmocka_unit_test(test_full_event_ring_is_a_fault_not_a_silent_drop),
 		cmocka_unit_test(test_restarted_engine_resumes_levels_and_timers),
 		cmocka_unit_test(test_same_replay_twice_gives_identical_events),

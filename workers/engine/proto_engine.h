@@ -124,6 +124,7 @@ struct proto_engine {
 	uint64_t event_seq;
 	uint64_t now; /* shared clock, read once per do_work */
 	uint64_t iter, idle_turns;
+	uint32_t clock_turns; /* replay clock: polls since its line was last read */
 	struct proto_stamp stamp; /* worker-read and publish stamps (CLOCK_MONOTONIC ns) */
 	/* counters (worker.<i>) */
 	uint64_t *c_quotes, *c_quotes_nopos, *c_gaps, *c_crossings, *c_evals_quote,
