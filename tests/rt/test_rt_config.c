@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "rt/rt_config.h"
+#include "tests/support/test_config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,31 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Load yaml (named "t.yaml") on top of the defaults; expect -EINVAL and every
- * NULL-terminated substring in the message; the config must be left untouched. */
-static void expect_error(const char *yaml, ...)
-{
-	struct rt_config c, before;
-	struct rt_err err = {0};
-	rt_config_defaults(&c);
-	before = c;
-	int ret = rt_config_load_string(&c, yaml, strlen(yaml), "t.yaml", &err);
-	if (ret != -EINVAL) {
-		print_error("expected -EINVAL, got %d (%s) for:\n%s\n", ret, err.msg, yaml);
-		fail();
-	}
-	va_list ap;
-	va_start(ap, yaml);
-	for (const char *want = va_arg(ap, const char *); want; want = va_arg(ap, const char *))
-		if (!strstr(err.msg, want)) {
-			print_error("message \"%s\"\n lacks \"%s\"\n", err.msg, want);
-			va_end(ap);
-			fail();
-		}
-	va_end(ap);
-	assert_int_equal(err.code, -EINVAL);
-	assert_memory_equal(&c, &before, sizeof(c));
-}
+#define expect_error test_expect_config_error
 
 static void load_ok(struct rt_config *c, const char *yaml)
 {
