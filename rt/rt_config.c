@@ -109,6 +109,8 @@ struct cfg_key {
 		.path = p, .type = CFG_STR, .umin = lo, .umax = FSIZE(f) - 1, .charset = cs,       \
 		.charset_desc = csd, FIELD(f)                                                      \
 	}
+/* a file or directory path, may be empty */
+#define KEY_PATH(p, f) KEY_STR(p, f, 0, PATHCHARS, PATHCHARS_DESC)
 #define KEY_DOUBLE(p, f, lo, hi, nt)                                                               \
 	{                                                                                          \
 		.path = p, .type = CFG_DOUBLE, .dmin = lo, .dmax = hi, .note = nt, FIELD(f)        \
@@ -158,6 +160,7 @@ _Static_assert(RT_FEED_SYNTHETIC == 0 && RT_FEED_REPLAY == 1 && RT_FEED_UDP == 2
 		       RT_FEED_NONE == 3,
 	       "source_names in enum order");
 #define PATHCHARS UPPER LOWER DIGITS "/._-+@:~ "
+#define PATHCHARS_DESC "A-Z a-z 0-9 / . _ - + @ : ~ space"
 _Static_assert(RT_LOG_DEBUG == 0 && RT_LOG_INFO == 1 && RT_LOG_WARN == 2 && RT_LOG_ERROR == 3,
 	       "log_level_names in enum order");
 _Static_assert(RT_IDLE_SPIN == 0 && RT_IDLE_BACKOFF == 1 && RT_IDLE_BLOCK == 2,
@@ -199,13 +202,7 @@ static const struct cfg_key keys[] = {
 	KEY_ENUM("feeder.idle", feeder.idle, idle_names),
 	KEY_DOUBLE("feeder.speed", feeder.speed, 0.0, 1e6,
 		   "1 = real time, 0 = as fast as possible"),
-	{.path = "feeder.replay_file",
-	 .type = CFG_STR,
-	 .umin = 0,
-	 .umax = RT_CONFIG_PATH_MAX - 1,
-	 .charset = PATHCHARS,
-	 .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space",
-	 FIELD(feeder.replay_file)},
+	KEY_PATH("feeder.replay_file", feeder.replay_file),
 	KEY_BOOL("feeder.auto_define_options", feeder.auto_define_options),
 	KEY_UINT("feeder.synthetic_seed", feeder.synthetic_seed, 0, INT64_MAX, 0),
 	KEY_UINT("feeder.synthetic_dt_us", feeder.synthetic_dt_us, 1, 3600000000u, 0),
@@ -254,20 +251,8 @@ static const struct cfg_key keys[] = {
 	KEY_UINT("protocol.level0_cadence_s", protocol.cadence_s[0], 1, 86400, 0),
 	KEY_UINT("protocol.level1_cadence_s", protocol.cadence_s[1], 1, 86400, 0),
 	KEY_UINT("protocol.level2_cadence_s", protocol.cadence_s[2], 1, 86400, 0),
-	{.path = "protocol.positions_file",
-	 .type = CFG_STR,
-	 .umin = 0,
-	 .umax = RT_CONFIG_PATH_MAX - 1,
-	 .charset = PATHCHARS,
-	 .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space",
-	 FIELD(protocol.positions_file)},
-	{.path = "protocol.bars_dir",
-	 .type = CFG_STR,
-	 .umin = 0,
-	 .umax = RT_CONFIG_PATH_MAX - 1,
-	 .charset = PATHCHARS,
-	 .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space",
-	 FIELD(protocol.bars_dir)},
+	KEY_PATH("protocol.positions_file", protocol.positions_file),
+	KEY_PATH("protocol.bars_dir", protocol.bars_dir),
 	/* RULES §4 protocol actions (struct core_rules_cfg) */
 	KEY_INT("protocol.roll_dte_max", rules.roll_dte_max, 1, CORE_RULES_DTE_MAX,
 		"calendar days from the trade date to a roll's new expiry"),
@@ -278,17 +263,12 @@ static const struct cfg_key keys[] = {
 	{.path = "audit.dir",
 	 .type = CFG_STR,
 	 .umin = 1,
-	 .umax = RT_CONFIG_PATH_MAX - 33,
+	 .umax = RT_CONFIG_PATH_MAX - 33, /* room for "/<instance>" */
 	 .charset = PATHCHARS,
-	 .charset_desc = "A-Z a-z 0-9 / . _ - + @ : ~ space",
+	 .charset_desc = PATHCHARS_DESC,
 	 FIELD(audit.dir)},
-	{.path = "audit.pg_dsn",
-	 .type = CFG_STR,
-	 .umin = 0,
-	 .umax = RT_CONFIG_PATH_MAX - 1,
-	 .charset = PATHCHARS "=,'",
-	 .charset_desc = "a libpq connection string (key=value ...) or empty",
-	 FIELD(audit.pg_dsn)},
+	KEY_STR("audit.pg_dsn", audit.pg_dsn, 0, PATHCHARS "=,'",
+		"a libpq connection string (key=value ...) or empty"),
 	KEY_UINT("audit.commit_ms", audit.commit_ms, 1, 10000, 0),
 	KEY_UINT("audit.rotate_mb", audit.rotate_mb, 1, 65536, 0),
 	KEY_STR_LIST("instruments", instruments, ninstruments, 1, UPPER DIGITS ".", "A-Z 0-9 ."),
