@@ -850,13 +850,8 @@ int bench_e2e_run(const struct bench_opts *o)
 		return skip;
 	G.o = o;
 	struct rt_err err = {0};
-	rt_config_defaults(&G.cfg);
-	if (rt_config_load_default(&G.cfg, &err) != 0) {
-		fprintf(stderr, "alluse-bench e2e: %s\n", err.msg);
+	if (bench_config("e2e", &G.cfg, G.instance, sizeof(G.instance)))
 		return 1;
-	}
-	snprintf(G.instance, sizeof(G.instance), "bench-e2e-%d", (int)getpid());
-	snprintf(G.cfg.instance, sizeof(G.cfg.instance), "%s", G.instance);
 	G.cfg.workers.count = 1;
 	G.cfg.workers.ncpus = 0;
 	G.cfg.shm.event_ring_capacity = 65536; /* set-up's ~7 000 events fit undrained */

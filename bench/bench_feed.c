@@ -895,13 +895,8 @@ int bench_feed_run(const struct bench_opts *o)
 	memset(&G.cfg, 0, sizeof(G.cfg));
 	G.o = o;
 	struct rt_err err = {0};
-	rt_config_defaults(&G.cfg);
-	if (rt_config_load_default(&G.cfg, &err) != 0) {
-		fprintf(stderr, "alluse-bench feed: %s\n", err.msg);
+	if (bench_config("feed", &G.cfg, G.instance, sizeof(G.instance)))
 		return 1;
-	}
-	snprintf(G.instance, sizeof(G.instance), "bench-feed-%d", (int)getpid());
-	snprintf(G.cfg.instance, sizeof(G.cfg.instance), "%s", G.instance);
 	const char *tmp = getenv("TMPDIR");
 	snprintf(G.csv_path, sizeof(G.csv_path), "%s/alluse-bench-feed-%d.csv",
 		 tmp && *tmp ? tmp : "/tmp", (int)getpid());

@@ -1,5 +1,7 @@
 #include "bench/bench_util.h"
 
+#include "rt/rt_config.h"
+
 #include "rt/rt_atomic.h"
 #include "rt/rt_cpu.h"
 #include "rt/rt_err.h"
@@ -288,5 +290,18 @@ int bench_require(const char *bench, const char *need, const struct bench_opts *
 		fprintf(stderr, "alluse-bench %s: this CPU has no invariant TSC: skipped\n", bench);
 		return 77;
 	}
+	return 0;
+}
+
+int bench_config(const char *bench, struct rt_config *cfg, char *instance, size_t n)
+{
+	struct rt_err err = {0};
+	rt_config_defaults(cfg);
+	if (rt_config_load_default(cfg, &err) != 0) {
+		fprintf(stderr, "alluse-bench %s: %s\n", bench, err.msg);
+		return 1;
+	}
+	snprintf(instance, n, "bench-%s-%d", bench, (int)getpid());
+	snprintf(cfg->instance, sizeof(cfg->instance), "%s", instance);
 	return 0;
 }

@@ -102,6 +102,12 @@ int bench_procs_run(const char *bench, const char *what, struct bench_proc *proc
 /* The two-pinned-CPU, invariant-TSC precondition of a busy-spin bench: 0 (tsc
  * calibrated), or 77 after saying on stderr why `bench` is skipped (`need` names
  * what the two CPUs are for). */
+/* The embedded default configuration with instance "bench-<bench>-<pid>" (also
+ * copied to instance[0..n)), as the bench's segment takes it. 0, or 1 after saying on
+ * stderr why it cannot load. */
+struct rt_config;
+int bench_config(const char *bench, struct rt_config *cfg, char *instance, size_t n);
+
 int bench_require(const char *bench, const char *need, const struct bench_opts *o,
 		  struct rt_tsc *tsc);
 
