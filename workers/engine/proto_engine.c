@@ -272,7 +272,7 @@ static void publish(struct proto_engine *e, struct shm_event *ev)
 	ev->event_seq = ++e->event_seq;
 	ev->worker = (uint8_t)e->cfg.worker;
 	ev->event_time_ns = e->now;
-	ev->publish_ns = proto_stamp_now(&e->stamp);
+	ev->publish_ns = rt_stamp_now(&e->stamp);
 	if (shm_ring_push_n_spsc(&e->events, ev, 2) != 0) {
 		/* never a silent drop: the fault flag tells the supervisor to go SAFE */
 		rt_counter_add(e->c_event_full, 1);
@@ -474,7 +474,7 @@ void proto_engine_on_quote(struct proto_engine *e, const struct shm_quote_msg *m
 		/* the cost histogram samples one quote in 64: a clock read per quote would
 		 * cost as much as the comparison it measures */
 		if ((rt_load_rlx_u64(e->c_quotes) & 63) == 0)
-			rt_hist_record(e->h_quote_cost, since(proto_stamp_now(&e->stamp), read_ns));
+			rt_hist_record(e->h_quote_cost, since(rt_stamp_now(&e->stamp), read_ns));
 		return;
 	}
 	on_crossing(e, u, price, m, read_ns);
@@ -726,7 +726,7 @@ int proto_engine_attach(struct proto_engine *e, struct shm_segment *seg,
 		return rt_err_set(err, -ENOMEM, "worker index of %u positions", e->pt.capacity);
 	}
 
-	proto_stamp_init(&e->stamp);
+	rt_stamp_init(&e->stamp);
 	/* resume: every active position, its level and its next evaluation */
 	e->now = shm_clock_now(e->clock);
 	uint32_t high = rt_load_acq_u32(&e->pt.hdr->high);
@@ -819,7 +819,7 @@ uint32_t proto_engine_do_work(struct proto_engine *e)
 		uint32_t batch = avail < e->cfg.quote_batch ? (uint32_t)avail : e->cfg.quote_batch;
 		for (uint32_t i = 0; i < batch; i++)
 			__builtin_prefetch(shm_ring_slot_(&e->quotes, e->quotes.pos + i));
-		uint64_t read_ns = proto_stamp_now(&e->stamp); /* one stamp: taken together */
+		uint64_t read_ns = rt_stamp_now(&e->stamp); /* one stamp: taken together */
 		for (; n < batch; n++) {
 			const struct shm_quote_msg *m =
 				(const struct shm_quote_msg *)shm_ring_slot_(&e->quotes,
@@ -838,7 +838,7 @@ uint32_t proto_engine_do_work(struct proto_engine *e)
 	    (work == 0 && ++e->idle_turns >= e->cfg.heartbeat_idle_turns)) {
 		e->idle_turns = 0;
 		/* the stamp mapping is re-anchored here, off the quote path */
-		rt_store_rlx_u64(e->c_heartbeat, proto_stamp_sync(&e->stamp));
+		rt_store_rlx_u64(e->c_heartbeat, rt_stamp_sync(&e->stamp));
 	}
 	return work;
 }

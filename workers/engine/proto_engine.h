@@ -42,7 +42,7 @@
 #include "shm/shm_pos.h"
 #include "shm/shm_ring.h"
 #include "shm/shm_segment.h"
-#include "workers/engine/proto_stamp.h"
+#include "rt/rt_stamp.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -125,7 +125,7 @@ struct proto_engine {
 	uint64_t now; /* shared clock, read once per do_work */
 	uint64_t iter, idle_turns;
 	uint32_t clock_turns; /* replay clock: polls since its line was last read */
-	struct proto_stamp stamp; /* worker-read and publish stamps (CLOCK_MONOTONIC ns) */
+	struct rt_stamp stamp; /* worker-read and publish stamps (CLOCK_MONOTONIC ns) */
 	/* counters (worker.<i>) */
 	uint64_t *c_quotes, *c_quotes_nopos, *c_gaps, *c_crossings, *c_evals_quote,
 		*c_evals_cadence, *c_levels, *c_faults, *c_event_full, *c_fault_flag, *c_positions,

@@ -1,4 +1,4 @@
-#include "workers/engine/proto_stamp.h"
+#include "rt/rt_stamp.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,14 +20,14 @@ static int kernel_uses_tsc(void)
 	return ok;
 }
 
-void proto_stamp_init(struct proto_stamp *s)
+void rt_stamp_init(struct rt_stamp *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->off = !kernel_uses_tsc();
-	proto_stamp_sync(s);
+	rt_stamp_sync(s);
 }
 
-uint64_t proto_stamp_sync(struct proto_stamp *s)
+uint64_t rt_stamp_sync(struct rt_stamp *s)
 {
 #if defined(__x86_64__) || defined(__i386__)
 	if (s->off)

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "workers/engine/proto_stamp.h"
+#include "rt/rt_stamp.h"
 
 #include <stdio.h>
 
@@ -14,11 +14,11 @@
 static void test_stamps_are_clock_gettime_until_a_rate_is_known(void **state)
 {
 	(void)state;
-	struct proto_stamp s;
-	proto_stamp_init(&s);
+	struct rt_stamp s;
+	rt_stamp_init(&s);
 	assert_int_equal(s.mult, 0);
 	uint64_t a = rt_clock_now_ns();
-	uint64_t t = proto_stamp_now(&s);
+	uint64_t t = rt_stamp_now(&s);
 	uint64_t b = rt_clock_now_ns();
 	assert_true(a <= t && t <= b);
 }
@@ -26,12 +26,12 @@ static void test_stamps_are_clock_gettime_until_a_rate_is_known(void **state)
 static void test_stamps_follow_clock_monotonic_once_the_rate_is_known(void **state)
 {
 	(void)state;
-	struct proto_stamp s;
-	proto_stamp_init(&s);
+	struct rt_stamp s;
+	rt_stamp_init(&s);
 	uint64_t end = rt_clock_now_ns() + 400 * MS;
 	while (rt_clock_now_ns() < end) {
 		rt_clock_sleep_ns(2 * MS);
-		proto_stamp_sync(&s);
+		rt_stamp_sync(&s);
 	}
 #if defined(__x86_64__) || defined(__i386__)
 	if (!s.off) /* the kernel's clocksource is the TSC */
@@ -40,9 +40,9 @@ static void test_stamps_follow_clock_monotonic_once_the_rate_is_known(void **sta
 	uint64_t worst = 0, prev = 0;
 	for (int i = 0; i < 2000; i++) {
 		if (i % 100 == 0)
-			proto_stamp_sync(&s);
+			rt_stamp_sync(&s);
 		uint64_t a = rt_clock_now_ns();
-		uint64_t t = proto_stamp_now(&s);
+		uint64_t t = rt_stamp_now(&s);
 		uint64_t b = rt_clock_now_ns();
 		uint64_t off = t < a ? a - t : t > b ? t - b : 0;
 		if (off > worst)
@@ -59,16 +59,16 @@ static void test_stamps_follow_clock_monotonic_once_the_rate_is_known(void **sta
 static void test_a_stale_pair_is_not_extrapolated(void **state)
 {
 	(void)state;
-	struct proto_stamp s;
-	proto_stamp_init(&s);
+	struct rt_stamp s;
+	rt_stamp_init(&s);
 	uint64_t end = rt_clock_now_ns() + 300 * MS;
 	while (rt_clock_now_ns() < end) {
 		rt_clock_sleep_ns(5 * MS);
-		proto_stamp_sync(&s);
+		rt_stamp_sync(&s);
 	}
 	rt_clock_sleep_ns(20 * MS); /* older than 10 ms: clock_gettime itself */
 	uint64_t a = rt_clock_now_ns();
-	uint64_t t = proto_stamp_now(&s);
+	uint64_t t = rt_stamp_now(&s);
 	uint64_t b = rt_clock_now_ns();
 	assert_true(a <= t && t <= b);
 }
@@ -80,5 +80,5 @@ int main(void)
 		cmocka_unit_test(test_stamps_follow_clock_monotonic_once_the_rate_is_known),
 		cmocka_unit_test(test_a_stale_pair_is_not_extrapolated),
 	};
-	return cmocka_run_group_tests_name("proto_stamp", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("rt_stamp", tests, NULL, NULL);
 }
