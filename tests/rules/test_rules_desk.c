@@ -17,6 +17,7 @@
 #include "shm/shm_counters.h"
 #include "shm/shm_instance.h"
 #include "shm/shm_instr.h"
+#include "shm/shm_pos.h"
 #include "shm/shm_price.h"
 #include "tests/support/test_util.h"
 #include "workers/audit/audit_crc32c.h"
@@ -364,6 +365,20 @@ static void test_level_2_freezes_and_rolls_or_hedges_level_3_stops_out(void **st
 			p = &s->book.pos[i];
 	assert_non_null(p);
 	uint32_t short_id = p->id;
+	/* the freeze follows the levels in the workers' positions table: while worker 0
+	 * shows the account's short at level 2, the account stays frozen */
+	struct shm_pos_table pt;
+	shm_pos_attach(&pt, shm_segment_region(&g_seg, shm_segment_find(&g_seg, SHM_KIND_POSITIONS,
+									SHM_ROLE_NONE, 0)));
+	pt.p[0].state = SHM_POS_ACTIVE;
+	pt.p[0].pos_id = RULES_DESK_POS_BASE + short_id;
+	pt.p[0].level = 2;
+	__atomic_store_n(&pt.hdr->high, 1, __ATOMIC_RELEASE);
+	assert_int_equal(rules_desk_on_level(d, RULES_DESK_POS_BASE + short_id, 1, 1, P(600), P(5),
+					     ny(THU, 10, 35)),
+			 1);
+	assert_true(s->accts.acct[0].frozen);
+	pt.p[0].level = 0; /* as the worker stores it before its event */
 	assert_int_equal(rules_desk_on_level(d, RULES_DESK_POS_BASE + short_id, 2, 0, P(600), P(5),
 					     ny(THU, 10, 40)),
 			 1);

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #define SNAP_MAGIC "ALUDESK1"
-#define SNAP_VERSION 1u
+#define SNAP_VERSION 2u /* 2: no copy of the levels */
 #define CHAIN_MAX 65536u
 
 struct snap_head {
@@ -42,6 +42,8 @@ struct rules_desk {
 	struct shm_board board;
 	struct shm_atr atr;
 	int have_atr;
+	struct shm_pos_table pt[64]; /* the workers' positions tables (levels) */
+	uint32_t npt;
 	char snapshot[512];
 	struct rules_desk_state st;
 	struct core_rules_quote *chain;
@@ -191,9 +193,9 @@ static int snap_load(struct rules_desk *d, struct rt_err *err)
 		rc = rt_err_set(err, -EBADMSG, "desk snapshot '%s': bytes after the state",
 				d->snapshot);
 	close(fd);
-	if (rc == 0 && (d->st.accts.count > CORE_RULES_ACCOUNTS_MAX ||
-			d->st.accts.nforks > CORE_RULES_FORKS_MAX ||
-			d->st.book.n > CORE_RULES_BOOK_MAX || d->st.nlevels > CORE_RULES_BOOK_MAX))
+	if (rc == 0 &&
+	    (d->st.accts.count > CORE_RULES_ACCOUNTS_MAX ||
+	     d->st.accts.nforks > CORE_RULES_FORKS_MAX || d->st.book.n > CORE_RULES_BOOK_MAX))
 		rc = rt_err_set(err, -EBADMSG, "desk snapshot '%s': counts out of range",
 				d->snapshot);
 	return rc;
@@ -352,25 +354,6 @@ static void send_pos(struct rules_desk *d, const struct core_rules_pos *p, uint3
 		rt_log_error("position command not sent", "pos_id=%u op=%u", c.pos_id, op);
 }
 
-static int level_slot(struct rules_desk *d, uint32_t pos_id, int create)
-{
-	for (uint32_t i = 0; i < d->st.nlevels; i++)
-		if (d->st.level[i].pos_id == pos_id)
-			return (int)i;
-	if (!create || d->st.nlevels >= CORE_RULES_BOOK_MAX)
-		return -1;
-	d->st.level[d->st.nlevels].pos_id = pos_id;
-	d->st.level[d->st.nlevels].level = 0;
-	return (int)d->st.nlevels++;
-}
-
-static void level_forget(struct rules_desk *d, uint32_t pos_id)
-{
-	int i = level_slot(d, pos_id, 0);
-	if (i >= 0)
-		d->st.level[i] = d->st.level[--d->st.nlevels];
-}
-
 /* Open the leg at its limit in the book; the new short goes to the workers. */
 static int fill_open(struct rules_desk *d, const struct core_rules_intent *it, uint32_t l,
 		     int32_t date)
@@ -394,10 +377,8 @@ static int fill_close(struct rules_desk *d, const struct core_rules_intent *it, 
 	struct core_rules_pos was = *p;
 	struct core_rules_account *a = core_rules_accounts_find(&d->st.accts, it->account);
 	int rc = core_rules_book_close(&d->st.book, a, it->pos_id, it->contracts, it->leg[l].limit);
-	if (rc == 0 && !core_rules_book_find(&d->st.book, it->pos_id)) {
+	if (rc == 0 && !core_rules_book_find(&d->st.book, it->pos_id))
 		send_pos(d, &was, SHM_POSCTL_REMOVE);
-		level_forget(d, was.id);
-	}
 	return rc;
 }
 
@@ -694,10 +675,8 @@ static void job_close(struct rules_desk *d, int32_t date, int64_t now_ns)
 			    price_to_double(ev[i].settle));
 		for (uint32_t k = 0; k < nbefore; k++)
 			if (before[k].id == ev[i].pos_id &&
-			    !core_rules_book_find(&d->st.book, ev[i].pos_id)) {
+			    !core_rules_book_find(&d->st.book, ev[i].pos_id))
 				send_pos(d, &before[k], SHM_POSCTL_REMOVE);
-				level_forget(d, before[k].id);
-			}
 		if (!d->audit)
 			continue;
 		struct shm_audit_order o;
@@ -774,17 +753,33 @@ uint32_t rules_desk_tick(struct rules_desk *d, int64_t now_ns)
 
 /* ---- level events ---------------------------------------------------------------- */
 
+/* Whether one of the account's short options is at level 2 or above: the workers'
+ * positions tables hold each level (stored before its event is published), so the
+ * desk keeps no copy. Cold path. */
+static int account_at_level2(struct rules_desk *d, uint32_t account)
+{
+	for (uint32_t w = 0; w < d->npt; w++) {
+		uint32_t high = rt_load_acq_u32(&d->pt[w].hdr->high);
+		for (uint32_t i = 0; i < high && i < d->pt[w].capacity; i++) {
+			struct shm_pos p;
+			shm_pos_read(&d->pt[w], i, &p);
+			if (p.state != SHM_POS_ACTIVE || p.pos_id <= RULES_DESK_POS_BASE ||
+			    p.level < 2)
+				continue;
+			const struct core_rules_pos *bp =
+				core_rules_book_find(&d->st.book, p.pos_id - RULES_DESK_POS_BASE);
+			if (bp && bp->account == account)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static void maybe_unfreeze(struct rules_desk *d, uint32_t account, int64_t now_ns)
 {
 	struct core_rules_account *a = core_rules_accounts_find(&d->st.accts, account);
-	if (!a || !a->frozen)
+	if (!a || !a->frozen || account_at_level2(d, account))
 		return;
-	for (uint32_t i = 0; i < d->st.nlevels; i++) {
-		const struct core_rules_pos *p =
-			core_rules_book_find(&d->st.book, d->st.level[i].pos_id);
-		if (p && p->account == account && d->st.level[i].level >= 2)
-			return;
-	}
 	core_rules_accounts_freeze(&d->st.accts, account, false, now_ns);
 	char an[16];
 	rules_desk_account_name(a, an, sizeof(an));
@@ -804,9 +799,6 @@ int rules_desk_on_level(struct rules_desk *d, uint32_t pos_id, int32_t from, int
 		return 0;
 	}
 	uint32_t account = p->account;
-	int slot = level_slot(d, id, 1);
-	if (slot >= 0)
-		d->st.level[slot].level = to;
 	char sym[1][CORE_RULES_SYMBOL_MAX];
 	memcpy(sym[0], p->symbol, CORE_RULES_SYMBOL_MAX);
 	size_t nq = build_chain(d, (const char(*)[CORE_RULES_SYMBOL_MAX])sym, 1, now_ns);
@@ -878,6 +870,13 @@ struct rules_desk *rules_desk_open(const struct core_rules_cfg *cfg, struct shm_
 	if (ce) {
 		shm_counters_attach(&d->cs, shm_segment_region(seg, ce));
 		d->have_cs = 1;
+	}
+	for (d->npt = 0; d->npt < 64; d->npt++) {
+		const struct shm_dir_entry *pe =
+			shm_segment_find(seg, SHM_KIND_POSITIONS, SHM_ROLE_NONE, d->npt);
+		if (!pe)
+			break;
+		shm_pos_attach(&d->pt[d->npt], shm_segment_region(seg, pe));
 	}
 	const struct shm_dir_entry *ae = shm_segment_find_kind_name(seg, SHM_KIND_ATR, "atr");
 	if (ae) {

@@ -75,12 +75,6 @@ struct rules_desk_state {
 	struct core_rules_sched sched;
 	struct core_rules_accounts accts;
 	struct core_rules_book book;
-	/* protocol level of each short option (pos id, level) */
-	uint32_t nlevels;
-	struct {
-		uint32_t pos_id;
-		int32_t level;
-	} level[CORE_RULES_BOOK_MAX];
 };
 
 struct rules_desk;
