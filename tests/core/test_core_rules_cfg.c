@@ -217,6 +217,12 @@ static void test_cfg_rule_of_each_account_and_right(void **state)
 	(void)state;
 	struct core_rules_cfg c;
 	core_rules_cfg_defaults(&c);
+	/* and the inverse: the account type of each rule */
+	assert_int_equal(core_rules_rule_acct(CORE_RULE_GEN_CSP), CORE_ACCT_GEN);
+	assert_int_equal(core_rules_rule_acct(CORE_RULE_REV_CSP), CORE_ACCT_REV);
+	assert_int_equal(core_rules_rule_acct(CORE_RULE_COM_CC), CORE_ACCT_COM);
+	assert_int_equal(core_rules_rule_acct(CORE_RULE_MINI_CSP), CORE_ACCT_MINI);
+	assert_int_equal(core_rules_rule_acct(CORE_RULE_MINI_CC), CORE_ACCT_MINI);
 	assert_ptr_equal(core_rules_cfg_rule(&c, CORE_ACCT_GEN, CORE_RIGHT_PUT),
 			 &c.rule[CORE_RULE_GEN_CSP]);
 	assert_null(core_rules_cfg_rule(&c, CORE_ACCT_GEN, CORE_RIGHT_CALL));

@@ -332,6 +332,22 @@ const struct core_rules_entry_rule *core_rules_cfg_rule(const struct core_rules_
 	return NULL;
 }
 
+enum core_rules_acct core_rules_rule_acct(enum core_rules_rule_id id)
+{
+	switch (id) {
+	case CORE_RULE_GEN_CSP:
+		return CORE_ACCT_GEN;
+	case CORE_RULE_REV_CSP:
+		return CORE_ACCT_REV;
+	case CORE_RULE_COM_CC:
+		return CORE_ACCT_COM;
+	case CORE_RULE_MINI_CSP:
+	case CORE_RULE_MINI_CC:
+	default:
+		return CORE_ACCT_MINI;
+	}
+}
+
 int core_rules_cfg_rule_id(const struct core_rules_cfg *cfg,
 			   const struct core_rules_entry_rule *rule)
 {

@@ -188,6 +188,9 @@ const char *core_rules_rule_name(enum core_rules_rule_id id);
 /* "gen", "rev", "com", "mini"; "?" out of range. */
 const char *core_rules_acct_name(enum core_rules_acct acct);
 
+/* The account type that trades under a rule (a Mini under both of its halves). */
+enum core_rules_acct core_rules_rule_acct(enum core_rules_rule_id id);
+
 /* Which rule id `rule` is within cfg (pointer arithmetic), or -1. */
 int core_rules_cfg_rule_id(const struct core_rules_cfg *cfg,
 			   const struct core_rules_entry_rule *rule);

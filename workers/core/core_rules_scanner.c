@@ -220,21 +220,10 @@ int core_rules_scan(const struct core_rules_cfg *cfg, const struct core_rules_sc
 		return -EINVAL;
 	enum core_rules_rule_id ids[2];
 	size_t nrules = 0;
-	switch (in->acct->type) {
-	case CORE_ACCT_GEN:
-		ids[nrules++] = CORE_RULE_GEN_CSP;
-		break;
-	case CORE_ACCT_REV:
-		ids[nrules++] = CORE_RULE_REV_CSP;
-		break;
-	case CORE_ACCT_COM:
-		ids[nrules++] = CORE_RULE_COM_CC;
-		break;
-	case CORE_ACCT_MINI:
-		ids[nrules++] = CORE_RULE_MINI_CSP;
-		ids[nrules++] = CORE_RULE_MINI_CC;
-		break;
-	}
+	for (int r = 0; r < CORE_RULE_COUNT; r++) /* a Mini: its CSP half, then its CC half */
+		if (core_rules_rule_acct((enum core_rules_rule_id)r) == in->acct->type &&
+		    nrules < 2)
+			ids[nrules++] = (enum core_rules_rule_id)r;
 	size_t total = 0;
 	for (size_t r = 0; r < nrules; r++)
 		total += cfg->rule[ids[r]].nsymbols;

@@ -483,10 +483,7 @@ int rules_desk_resume(struct rules_desk *d, int64_t now_ns)
 static void job_scan(struct rules_desk *d, enum core_rules_rule_id r, int64_t now_ns)
 {
 	const struct core_rules_entry_rule *rule = &d->cfg->rule[r];
-	enum core_rules_acct type = r == CORE_RULE_GEN_CSP   ? CORE_ACCT_GEN
-				    : r == CORE_RULE_REV_CSP ? CORE_ACCT_REV
-				    : r == CORE_RULE_COM_CC  ? CORE_ACCT_COM
-							     : CORE_ACCT_MINI;
+	enum core_rules_acct type = core_rules_rule_acct(r);
 	uint32_t open = 0;
 	for (uint32_t a = 0; a < d->st.accts.count; a++)
 		open += !d->st.accts.acct[a].closed && d->st.accts.acct[a].type == type;
