@@ -221,7 +221,7 @@ void rules_proto_set_level_hook(struct rules_proto *sp,
 	sp->level_ctx = ctx;
 }
 
-static int send_cmd(struct rules_proto *sp, const struct shm_posctl *c)
+int rules_proto_send_pos(struct rules_proto *sp, const struct shm_posctl *c)
 {
 	uint32_t w = feed_route_worker(c->underlying, sp->nworkers);
 	for (int tries = 0; tries < 1000; tries++) {
@@ -232,11 +232,6 @@ static int send_cmd(struct rules_proto *sp, const struct shm_posctl *c)
 	rt_log_error("position command ring full; command not sent", "worker=%u pos_id=%u", w,
 		     c->pos_id);
 	return -EAGAIN;
-}
-
-int rules_proto_send_pos(struct rules_proto *sp, const struct shm_posctl *cmd)
-{
-	return send_cmd(sp, cmd);
 }
 
 static void load_positions(struct rules_proto *sp)
@@ -286,7 +281,7 @@ static void load_positions(struct rules_proto *sp)
 		if (!keep) {
 			struct shm_posctl rm = sp->cur[i];
 			rm.op = SHM_POSCTL_REMOVE;
-			removed += send_cmd(sp, &rm) == 0;
+			removed += rules_proto_send_pos(sp, &rm) == 0;
 		}
 	}
 	for (int j = 0; j < n; j++) {
@@ -294,7 +289,7 @@ static void load_positions(struct rules_proto *sp)
 		for (int i = 0; i < sp->ncur && !had; i++)
 			had = !memcmp(&sp->cur[i], &next[j], sizeof(next[j]));
 		if (!had)
-			added += send_cmd(sp, &next[j]) == 0;
+			added += rules_proto_send_pos(sp, &next[j]) == 0;
 	}
 	memcpy(sp->cur, next, (size_t)n * sizeof(next[0]));
 	sp->ncur = n;
