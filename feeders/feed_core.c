@@ -56,6 +56,8 @@ int feed_core_attach(struct feed_core *f, struct shm_segment *seg, const struct 
 {
 	memset(f, 0, sizeof(*f));
 	f->cfg = *cfg;
+	f->vcfg[0] = f->vcfg[1] = cfg->validate;
+	f->vcfg[1].allow_zero_bid = 1;
 	void *r;
 	if (!(r = region(seg, "board", SHM_KIND_BOARD, err)))
 		return err->code;
@@ -265,10 +267,8 @@ static enum feed_reject publish(struct feed_core *f, uint32_t id, const struct f
 		.exch_ts_ns = q->exch_ts_ns,
 		.nonfinite = nonfinite,
 	};
-	struct feed_validate_cfg vc = f->cfg.validate;
-	if (f->is_opt[id])
-		vc.allow_zero_bid = 1;
-	enum feed_reject r = feed_validate_quote(&vc, st, &in, f->now_wall_ns);
+	enum feed_reject r =
+		feed_validate_quote(&f->vcfg[f->is_opt[id] != 0], st, &in, f->now_wall_ns);
 	if (r != FEED_REJECT_OK) {
 		rt_counter_add(f->c_reject[r], 1);
 		return r;

@@ -55,6 +55,8 @@ struct feed_core_cfg {
 
 struct feed_core {
 	struct feed_core_cfg cfg;
+	/* cfg.validate as stocks ([0]) and options ([1], a bid of 0 is a price) take it */
+	struct feed_validate_cfg vcfg[2];
 	struct shm_board board;
 	struct shm_instr_dir dir;
 	struct shm_atr atr;
