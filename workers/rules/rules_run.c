@@ -41,6 +41,7 @@ struct rules_ctx {
 	struct rules_desk *desk;
 	int want_resume;
 	uint64_t resume_deadline_ns, next_resume_ns;
+	int atr_fresh; /* the start's ATR job ran and no OPEN has used it yet */
 	uint64_t *c_state, *c_latch, *c_last_seq, *c_last_result, *c_last_why, *c_commands,
 		*c_heartbeat, *c_transitions;
 };
@@ -110,9 +111,17 @@ static int desk_send_pos(void *ctx, const struct shm_posctl *cmd)
 	return rules_proto_send_pos(((struct rules_ctx *)ctx)->rp, cmd);
 }
 
+/* The day's ATR job. The process also runs it at its start (the workers need an ATR
+ * before any OPEN, on a weekend too), so the first OPEN after the start — the same
+ * computation on the same bars — is not run again. */
 static void desk_atr_job(void *ctx)
 {
-	rules_proto_atr_job(((struct rules_ctx *)ctx)->rp);
+	struct rules_ctx *r = ctx;
+	if (r->atr_fresh) {
+		r->atr_fresh = 0;
+		return;
+	}
+	rules_proto_atr_job(r->rp);
 }
 
 static void desk_fault(void *ctx, const char *why)
@@ -302,6 +311,7 @@ int rules_run(int argc, char **argv)
 		rt_log_warn("no audit ring for the rules process", "reason=\"%s\"", err.msg);
 	}
 	rules_proto_atr_job(rp);
+	r.atr_fresh = 1;
 	rt_log_info("rules running", "instance=%s state=%s latch=%d", cfg.instance,
 		    core_rules_sys_name(r.sm.state), r.sm.l3_latch);
 	struct rt_idle idle;
