@@ -17,6 +17,7 @@
 #include "shm/shm_pos.h"
 #include "shm/shm_ring.h"
 #include "shm/shm_segment.h"
+#include "workers/core/core_calendar.h"
 #include "workers/core/core_rules_state.h"
 #include "workers/desk/rules_desk.h"
 #include "workers/rules/rules_proto.h"
@@ -41,7 +42,7 @@ struct rules_ctx {
 	struct rules_desk *desk;
 	int want_resume;
 	uint64_t resume_deadline_ns, next_resume_ns;
-	int atr_fresh; /* the start's ATR job ran and no OPEN has used it yet */
+	int32_t atr_date; /* New York date of the start's ATR job until an OPEN uses it */
 	uint64_t *c_state, *c_latch, *c_last_seq, *c_last_result, *c_last_why, *c_commands,
 		*c_heartbeat, *c_transitions;
 };
@@ -111,14 +112,20 @@ static int desk_send_pos(void *ctx, const struct shm_posctl *cmd)
 	return rules_proto_send_pos(((struct rules_ctx *)ctx)->rp, cmd);
 }
 
+static int32_t ny_date_of(uint64_t utc_ns)
+{
+	struct core_calendar_local lt;
+	return core_calendar_ny_from_utc_ns((int64_t)utc_ns, &lt) == 0 ? lt.date : 0;
+}
+
 /* The day's ATR job. The process also runs it at its start (the workers need an ATR
- * before any OPEN, on a weekend too), so the first OPEN after the start — the same
- * computation on the same bars — is not run again. */
+ * before any OPEN, on a weekend too), so an OPEN of the same New York day — the same
+ * computation on the same bars — is not run again; another day's is. */
 static void desk_atr_job(void *ctx)
 {
 	struct rules_ctx *r = ctx;
-	if (r->atr_fresh) {
-		r->atr_fresh = 0;
+	if (r->atr_date && ny_date_of(decision_ns(r)) == r->atr_date) {
+		r->atr_date = 0;
 		return;
 	}
 	rules_proto_atr_job(r->rp);
@@ -311,7 +318,7 @@ int rules_run(int argc, char **argv)
 		rt_log_warn("no audit ring for the rules process", "reason=\"%s\"", err.msg);
 	}
 	rules_proto_atr_job(rp);
-	r.atr_fresh = 1;
+	r.atr_date = ny_date_of(decision_ns(&r));
 	rt_log_info("rules running", "instance=%s state=%s latch=%d", cfg.instance,
 		    core_rules_sys_name(r.sm.state), r.sm.l3_latch);
 	struct rt_idle idle;
