@@ -232,6 +232,21 @@ static void test_calendar_ny_local_to_utc(void **state)
 
 /* Every quarter hour of 2024-2026 maps to local time and back, except the second
  * pass through the repeated November hour. */
+static void test_calendar_ny_date_is_the_new_york_day(void **state)
+{
+	(void)state;
+	/* 2026-01-16 04:59:59 UTC is still the 15th in New York (EST), 05:00:00 the 16th;
+	 * in summer (EDT) the day changes at 04:00 UTC */
+	int64_t s = 1000000000ll;
+	int64_t jan16 = core_calendar_days_from_civil(2026, 1, 16) * 86400 * s;
+	assert_int_equal(core_calendar_ny_date(jan16 + (5 * 3600 - 1) * s), 20260115);
+	assert_int_equal(core_calendar_ny_date(jan16 + 5 * 3600 * s), 20260116);
+	int64_t jul16 = core_calendar_days_from_civil(2026, 7, 16) * 86400 * s;
+	assert_int_equal(core_calendar_ny_date(jul16 + (4 * 3600 - 1) * s), 20260715);
+	assert_int_equal(core_calendar_ny_date(jul16 + 4 * 3600 * s), 20260716);
+	assert_int_equal(core_calendar_ny_date(0), 0); /* before 1987 */
+}
+
 static void test_calendar_ny_round_trips_every_quarter_hour(void **state)
 {
 	(void)state;
@@ -262,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_calendar_ny_matches_the_tz_database),
 		cmocka_unit_test(test_calendar_ny_uses_the_1987_2006_rule_before_2007),
 		cmocka_unit_test(test_calendar_ny_local_to_utc),
+		cmocka_unit_test(test_calendar_ny_date_is_the_new_york_day),
 		cmocka_unit_test(test_calendar_ny_round_trips_every_quarter_hour),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -197,3 +197,9 @@ int core_calendar_ny_to_utc_ns(int32_t date, int32_t sec_of_day, int64_t *utc_ns
 	*utc_ns = utc * CORE_CALENDAR_NS_PER_SEC;
 	return 0;
 }
+
+int32_t core_calendar_ny_date(int64_t utc_ns)
+{
+	struct core_calendar_local lt;
+	return core_calendar_ny_from_utc_ns(utc_ns, &lt) == 0 ? lt.date : 0;
+}

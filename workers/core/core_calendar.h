@@ -75,6 +75,9 @@ int core_calendar_ny_dst_bounds(int32_t year, int64_t *start_ns, int64_t *end_ns
  * seconds). Returns 0 or -ERANGE (before 1987). */
 int core_calendar_ny_from_utc_ns(int64_t utc_ns, struct core_calendar_local *out);
 
+/* The New York date (YYYYMMDD) of a UTC instant, or 0 before 1987. */
+int32_t core_calendar_ny_date(int64_t utc_ns);
+
 /*
  * UTC instant of a New York wall-clock time (a valid date and sec_of_day 0..86399).
  * The spring-forward gap (02:00:00–02:59:59 on the March switch day) does not exist:

@@ -82,12 +82,6 @@ static void occ(const char *sym, enum core_right right, int64_t strike, int32_t 
 			 price_to_double(strike));
 }
 
-static int32_t ny_date(int64_t now_ns)
-{
-	struct core_calendar_local lt;
-	return core_calendar_ny_from_utc_ns(now_ns, &lt) == 0 ? lt.date : 0;
-}
-
 /* ---- counters ----------------------------------------------------------------- */
 
 static void put(struct rules_desk *d, const char *label, uint64_t v)
@@ -386,7 +380,7 @@ static int fill_close(struct rules_desk *d, const struct core_rules_intent *it, 
 static void execute(struct rules_desk *d, const struct core_rules_intent *it, uint32_t n,
 		    const char *why, int64_t now_ns)
 {
-	int32_t date = ny_date(now_ns);
+	int32_t date = core_calendar_ny_date(now_ns);
 	uint64_t id0 = intent_id(date, it, n, 0);
 	if (audit_intent(d, it, id0, why, now_ns) != 0) {
 		if (d->ops.fault)
@@ -887,7 +881,7 @@ struct rules_desk *rules_desk_open(const struct core_rules_cfg *cfg, struct shm_
 		core_rules_sched_init(&d->st.sched);
 		core_rules_accounts_init(&d->st.accts);
 		core_rules_book_init(&d->st.book);
-		int32_t date = ny_date(now_ns);
+		int32_t date = core_calendar_ny_date(now_ns);
 		uint32_t ids[3];
 		rc = core_rules_accounts_open(cfg, &d->st.accts, cfg->initial_capital, date, 0,
 					      ids);

@@ -112,19 +112,13 @@ static int desk_send_pos(void *ctx, const struct shm_posctl *cmd)
 	return rules_proto_send_pos(((struct rules_ctx *)ctx)->rp, cmd);
 }
 
-static int32_t ny_date_of(uint64_t utc_ns)
-{
-	struct core_calendar_local lt;
-	return core_calendar_ny_from_utc_ns((int64_t)utc_ns, &lt) == 0 ? lt.date : 0;
-}
-
 /* The day's ATR job. The process also runs it at its start (the workers need an ATR
  * before any OPEN, on a weekend too), so an OPEN of the same New York day — the same
  * computation on the same bars — is not run again; another day's is. */
 static void desk_atr_job(void *ctx)
 {
 	struct rules_ctx *r = ctx;
-	if (r->atr_date && ny_date_of(decision_ns(r)) == r->atr_date) {
+	if (r->atr_date && core_calendar_ny_date((int64_t)decision_ns(r)) == r->atr_date) {
 		r->atr_date = 0;
 		return;
 	}
@@ -318,7 +312,7 @@ int rules_run(int argc, char **argv)
 		rt_log_warn("no audit ring for the rules process", "reason=\"%s\"", err.msg);
 	}
 	rules_proto_atr_job(rp);
-	r.atr_date = ny_date_of(decision_ns(&r));
+	r.atr_date = core_calendar_ny_date((int64_t)decision_ns(&r));
 	rt_log_info("rules running", "instance=%s state=%s latch=%d", cfg.instance,
 		    core_rules_sys_name(r.sm.state), r.sm.l3_latch);
 	struct rt_idle idle;
