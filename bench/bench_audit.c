@@ -22,6 +22,7 @@
  * defaults (fsync on, synchronous_commit on): both PostgreSQL rows pay for real
  * commits. Everything blocks (no busy-spin): this is a throughput benchmark.
  */
+#include "rt/rt_fs.h"
 #include "bench/bench_report.h"
 
 #include "rt/rt_clock.h"
@@ -33,7 +34,6 @@
 #include "workers/audit/audit_pgctl.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +42,6 @@
 #include <unistd.h>
 
 int bench_audit_run(const struct bench_opts *o);
-
-static int rm_one(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-	(void)s, (void)f, (void)w;
-	return remove(p);
-}
 
 static struct rt_hist *hist_new(void)
 {
@@ -327,6 +321,6 @@ out:
 	audit_pgctl_destroy(&pg);
 	free(commit);
 	free(durable);
-	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	rt_rmtree(dir);
 	return rc;
 }

@@ -6,13 +6,13 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "rt/rt_fs.h"
 #include "rt/rt_clock.h"
 #include "shm/shm_audit.h"
 #include "tests/support/test_util.h"
 #include "workers/audit/audit_journal.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +21,6 @@
 
 static char g_dir[64];
 #define T0 1767364200000000000ull /* 2026-01-02T14:30:00Z */
-
-static int rm_one(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-	(void)s, (void)f, (void)w;
-	return remove(p);
-}
 
 static void add(struct audit_journal *j, uint32_t source, uint64_t seq, uint32_t kind, uint64_t t,
 		const void *pl, uint32_t len)
@@ -100,7 +94,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	nftw(g_dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	rt_rmtree(g_dir);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "rt/rt_fs.h"
 #include "rt/rt_clock.h"
 #include "rt/rt_log.h"
 #include "tests/support/pg_harness.h"
@@ -16,7 +17,6 @@
 #include "workers/audit/audit_verify.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +25,6 @@
 #include <unistd.h>
 
 static char g_dir[64];
-
-static int rm_one(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-	(void)s, (void)f, (void)w;
-	return remove(p);
-}
 
 static int setup(void **state)
 {
@@ -42,7 +36,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	nftw(g_dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	rt_rmtree(g_dir);
 	return 0;
 }
 

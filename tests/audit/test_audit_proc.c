@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "rt/rt_fs.h"
 #include "rt/rt_clock.h"
 #include "rt/rt_log.h"
 #include "shm/shm_audit.h"
@@ -18,7 +19,6 @@
 #include "workers/audit/audit_verify.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +28,6 @@
 static char g_dir[64];
 static const char *g_inst;
 static struct shm_segment g_seg;
-
-static int rm_one(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-	(void)s, (void)f, (void)w;
-	return remove(p);
-}
 
 static int make(int with_counters)
 {
@@ -72,7 +66,7 @@ static int teardown(void **state)
 	(void)state;
 	shm_segment_detach(&g_seg);
 	shm_segment_unlink(g_inst, NULL);
-	nftw(g_dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	rt_rmtree(g_dir);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "rt/rt_fs.h"
 #include "rt/rt_clock.h"
 #include "shm/shm_audit.h"
 #include "shm/shm_counters.h"
@@ -26,7 +27,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,12 +45,6 @@ static char g_log[96];
 static const char *g_inst;
 static struct shm_segment g_seg;
 static volatile uint32_t *g_stop; /* shared with the producers */
-
-static int rm_one(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-	(void)s, (void)f, (void)w;
-	return remove(p);
-}
 
 static int setup(void **state)
 {
@@ -87,7 +81,7 @@ static int teardown(void **state)
 	(void)state;
 	shm_segment_detach(&g_seg);
 	shm_segment_unlink(g_inst, NULL);
-	nftw(g_dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	rt_rmtree(g_dir);
 	if (!getenv("KEEP_LOG"))
 		unlink(g_log);
 	munmap((void *)g_stop, 4096);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "rt/rt_fs.h"
 #include "tests/support/test_util.h"
 #include "workers/core/core_bars.h"
 
@@ -39,9 +40,7 @@ static int make_tmpdir(void **state)
 static int remove_tmpdir(void **state)
 {
 	(void)state;
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return rt_rmtree(tmpdir) == 0 ? 0 : -1;
 }
 
 /* Write `text` to <tmpdir>/<name>, return the path (static buffer). */

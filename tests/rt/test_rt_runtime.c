@@ -7,6 +7,7 @@
 #include "rt/rt_clock.h"
 #include "rt/rt_cpu.h"
 #include "rt/rt_err.h"
+#include "rt/rt_fs.h"
 #include "rt/rt_idle.h"
 #include "rt/rt_log.h"
 #include "rt/rt_signal.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void test_err_keeps_first_cause_and_prepends_context(void **state)
@@ -144,6 +146,37 @@ static void test_signal_sets_the_stop_flag(void **state)
 	signal(SIGHUP, SIG_DFL);
 }
 
+static void touch(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+}
+
+static void test_rmtree_removes_a_tree_but_not_what_its_links_point_to(void **state)
+{
+	(void)state;
+	char base[64], outside[96], p[160];
+	snprintf(base, sizeof(base), "/tmp/alluse-rmtree.XXXXXX");
+	assert_non_null(mkdtemp(base));
+	snprintf(outside, sizeof(outside), "%s.keep", base);
+	touch(outside);
+	snprintf(p, sizeof(p), "%s/a", base);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/a/b", base);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/a/b/file", base);
+	touch(p);
+	snprintf(p, sizeof(p), "%s/a/link", base);
+	assert_int_equal(symlink(outside, p), 0);
+	assert_int_equal(rt_rmtree(base), 0);
+	struct stat st;
+	assert_int_not_equal(lstat(base, &st), 0);
+	assert_int_equal(stat(outside, &st), 0); /* the link's target is kept */
+	unlink(outside);
+	assert_int_equal(rt_rmtree(base), 0); /* gone already: nothing to do */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_clock_is_monotonic_and_tsc_calibrates),
 		cmocka_unit_test(test_cpu_pin_accepts_cpu0_and_names_a_bad_cpu),
 		cmocka_unit_test(test_signal_sets_the_stop_flag),
+		cmocka_unit_test(test_rmtree_removes_a_tree_but_not_what_its_links_point_to),
 	};
 	return cmocka_run_group_tests_name("rt_runtime", tests, NULL, NULL);
 }

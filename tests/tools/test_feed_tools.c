@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "rt/rt_fs.h"
 #include "feeders/feed_replay.h"
 #include "feeders/feed_udp.h"
 #include "feeders/feed_wire.h"
@@ -41,9 +42,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return rt_rmtree(g_dir) == 0 ? 0 : -1;
 }
 
 static const char *path_in_dir(const char *name)

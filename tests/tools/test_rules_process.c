@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "rt/rt_fs.h"
 #include "shm/shm_counters.h"
 #include "shm/shm_layout.h"
 #include "shm/shm_segment.h"
@@ -101,9 +102,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", g_dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(rt_rmtree(g_dir), 0);
 	shm_segment_unlink(g_inst, NULL);
 	return 0;
 }

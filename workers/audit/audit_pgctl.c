@@ -1,8 +1,8 @@
+#include "rt/rt_fs.h"
 #include "workers/audit/audit_pgctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -213,15 +213,6 @@ int audit_pgctl_restart(struct audit_pgctl *pg, struct rt_err *err)
 	return pg_start(pg, err);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 void audit_pgctl_destroy(struct audit_pgctl *pg)
 {
 	if (!pg->base[0])
@@ -235,6 +226,6 @@ void audit_pgctl_destroy(struct audit_pgctl *pg)
 		}
 		pg->running = 0;
 	}
-	nftw(pg->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rt_rmtree(pg->base);
 	pg->base[0] = '\0';
 }
