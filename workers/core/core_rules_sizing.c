@@ -20,6 +20,15 @@ static bool money_ok(int64_t m)
 	return m >= -CORE_RULES_MONEY_MAX && m <= CORE_RULES_MONEY_MAX;
 }
 
+/* The per-symbol cap leaves room for less than one contract. */
+static enum core_rules_why cap_full(struct core_rules_verdict *v, int64_t room, int64_t per)
+{
+	char a[32], b[32];
+	return core_rules_verdict_set(v, CORE_WHY_SYMBOL_CAP_FULL, "room %s < %s per contract",
+				      core_rules_money_str(room, a, sizeof(a)),
+				      core_rules_money_str(per, b, sizeof(b)));
+}
+
 int core_rules_size(const struct core_rules_cfg *cfg, const struct core_rules_size_input *in,
 		    struct core_rules_size *out, struct core_rules_verdict *v)
 {
@@ -58,10 +67,7 @@ int core_rules_size(const struct core_rules_cfg *cfg, const struct core_rules_si
 			out->why = core_rules_verdict_set(v, CORE_WHY_NO_SHARES,
 							  "%d uncovered shares", in->shares_free);
 		else
-			out->why = core_rules_verdict_set(v, CORE_WHY_SYMBOL_CAP_FULL,
-							  "room %s < %s per contract",
-							  core_rules_money_str(room, a, sizeof(a)),
-							  core_rules_money_str(per, b, sizeof(b)));
+			out->why = cap_full(v, room, per);
 		return 0;
 	}
 
@@ -90,9 +96,6 @@ int core_rules_size(const struct core_rules_cfg *cfg, const struct core_rules_si
 						  core_rules_money_str(deployable, a, sizeof(a)),
 						  core_rules_money_str(per, b, sizeof(b)));
 	else
-		out->why = core_rules_verdict_set(v, CORE_WHY_SYMBOL_CAP_FULL,
-						  "room %s < %s per contract",
-						  core_rules_money_str(room, a, sizeof(a)),
-						  core_rules_money_str(per, b, sizeof(b)));
+		out->why = cap_full(v, room, per);
 	return 0;
 }
