@@ -228,6 +228,23 @@ static const struct core_rules_settle *settle_of(const struct core_rules_settle 
 	return NULL;
 }
 
+/* A book event of position p: kind, contracts, cash; the rest zero. */
+static void event_of(struct core_rules_book_event *ev, enum core_rules_book_event_kind kind,
+		     const struct core_rules_pos *p, int32_t contracts, int64_t cash, int32_t date)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->pos_id = p->id;
+	ev->account = p->account;
+	memcpy(ev->symbol, p->symbol, sizeof(ev->symbol));
+	ev->right = p->right;
+	ev->strike = p->strike;
+	ev->expiry = p->expiry;
+	ev->contracts = contracts;
+	ev->cash_delta = cash;
+	ev->date = date;
+}
+
 /*
  * Exercise `contracts` of the short option at index i against its account: a put buys
  * the shares at the strike (paid by its reserved collateral), a call delivers them for
@@ -260,18 +277,9 @@ static void exercise_short(struct core_rules_book *b, struct core_rules_account 
 		shares = -shares;
 	}
 	if (ev) {
-		memset(ev, 0, sizeof(*ev));
-		ev->kind = p.right == CORE_RIGHT_PUT ? CORE_BOOK_ASSIGNED : CORE_BOOK_CALLED_AWAY;
-		ev->pos_id = p.id;
-		ev->account = p.account;
-		memcpy(ev->symbol, p.symbol, sizeof(ev->symbol));
-		ev->right = p.right;
-		ev->strike = p.strike;
-		ev->expiry = p.expiry;
-		ev->contracts = contracts;
+		event_of(ev, p.right == CORE_RIGHT_PUT ? CORE_BOOK_ASSIGNED : CORE_BOOK_CALLED_AWAY,
+			 &p, contracts, cash, date);
 		ev->shares_delta = shares;
-		ev->cash_delta = cash;
-		ev->date = date;
 	}
 }
 
@@ -359,18 +367,9 @@ int core_rules_book_expire(struct core_rules_book *b, struct core_rules_accounts
 			notional(p.right == CORE_RIGHT_PUT ? p.strike - s : s - p.strike, n, &cash);
 		acct->available += cash;
 		remove_at(b, (uint32_t)i);
-		memset(e, 0, sizeof(*e));
-		e->kind = p.qty > 0 && itm ? CORE_BOOK_EXERCISED : CORE_BOOK_EXPIRED;
-		e->pos_id = p.id;
-		e->account = p.account;
-		memcpy(e->symbol, p.symbol, sizeof(e->symbol));
-		e->right = p.right;
-		e->strike = p.strike;
-		e->expiry = p.expiry;
-		e->contracts = n;
-		e->cash_delta = cash;
+		event_of(e, p.qty > 0 && itm ? CORE_BOOK_EXERCISED : CORE_BOOK_EXPIRED, &p, n, cash,
+			 date);
 		e->settle = s;
-		e->date = date;
 	}
 	return (int)k;
 }
