@@ -47,7 +47,6 @@ struct rules_desk {
 	char snapshot[512];
 	struct rules_desk_state st;
 	struct core_rules_quote *chain;
-	size_t nchain;
 	/* the "desk" counters region (inspector: alluse-shm counters) */
 	struct shm_counters cs;
 	int have_cs;
@@ -217,12 +216,14 @@ static int64_t spot_of(struct rules_desk *d, const char *sym)
 	return id == SHM_INSTR_NONE ? 0 : board_mid(d, id, &b, &a);
 }
 
-static int wanted(const char *under, const char (*syms)[CORE_RULES_SYMBOL_MAX], uint32_t nsyms)
+/* Index of `under` in syms[0..nsyms), or -1. */
+static int symbol_index(const char *under, const char (*syms)[CORE_RULES_SYMBOL_MAX],
+			uint32_t nsyms)
 {
 	for (uint32_t i = 0; i < nsyms; i++)
 		if (strcmp(under, syms[i]) == 0)
-			return 1;
-	return 0;
+			return (int)i;
+	return -1;
 }
 
 /* Every option of the given underlyings on the board, with iv from its mid. */
@@ -236,7 +237,10 @@ static size_t build_chain(struct rules_desk *d, const char (*syms)[CORE_RULES_SY
 		spot[i] = spot_of(d, syms[i]);
 	for (uint32_t id = 0; id < count && n < CHAIN_MAX; id++) {
 		const struct shm_instr *in = shm_instr_get(&d->dir, id);
-		if (!in || in->kind != SHM_INSTR_OPTION || !wanted(in->underlying, syms, nsyms))
+		int k = in && in->kind == SHM_INSTR_OPTION
+				? symbol_index(in->underlying, syms, nsyms)
+				: -1;
+		if (k < 0)
 			continue;
 		struct core_rules_quote *q = &d->chain[n];
 		memset(q, 0, sizeof(*q));
@@ -247,15 +251,12 @@ static size_t build_chain(struct rules_desk *d, const char (*syms)[CORE_RULES_SY
 		board_mid(d, id, &q->bid, &q->ask);
 		q->delta = NAN;
 		q->iv = NAN;
-		for (uint32_t i = 0; i < nsyms; i++)
-			if (strcmp(in->underlying, syms[i]) == 0)
-				q->spot = spot[i];
+		q->spot = spot[k];
 		double iv;
 		if (core_rules_quote_iv(d->cfg, q, now_ns, &iv) == 0)
 			q->iv = iv;
 		n++;
 	}
-	d->nchain = n;
 	return n;
 }
 
