@@ -31,13 +31,6 @@ static void *region(struct shm_segment *seg, const char *name, uint32_t kind, st
 	return shm_segment_region(seg, e);
 }
 
-static uint64_t *counter(struct shm_counters *cs, const char *label)
-{
-	static uint64_t sink; /* a full counters region: count into a private word */
-	uint64_t *p = shm_counters_get_or_add(cs, label);
-	return p ? p : &sink;
-}
-
 /* Route every id the directory has that we have not seen yet (ids are append-only). */
 static void learn_routes(struct feed_core *f)
 {
@@ -102,25 +95,25 @@ int feed_core_attach(struct feed_core *f, struct shm_segment *seg, const struct 
 		feed_core_detach(f);
 		return rt_err_set(err, -ENOMEM, "feeder state for %u instruments", cap);
 	}
-	f->c_in = counter(&cs, "quotes.in");
-	f->c_published = counter(&cs, "quotes.published");
-	f->c_defs = counter(&cs, "defs.added");
-	f->c_def_errors = counter(&cs, "defs.rejected");
-	f->c_malformed_pkts = counter(&cs, "packets.malformed");
+	f->c_in = shm_counters_word(&cs, "quotes.in");
+	f->c_published = shm_counters_word(&cs, "quotes.published");
+	f->c_defs = shm_counters_word(&cs, "defs.added");
+	f->c_def_errors = shm_counters_word(&cs, "defs.rejected");
+	f->c_malformed_pkts = shm_counters_word(&cs, "packets.malformed");
 	char label[SHM_COUNTER_LABEL_MAX];
 	for (unsigned i = 1; i < FEED_REJECT__COUNT; i++) {
-		f->c_reject[i] = counter(&cs, feed_reject_name(i));
+		f->c_reject[i] = shm_counters_word(&cs, feed_reject_name(i));
 	}
 	for (uint32_t w = 0; w < f->nworkers; w++) {
 		snprintf(label, sizeof(label), "drops.worker.%u", w);
-		f->c_drops[w] = counter(&cs, label);
+		f->c_drops[w] = shm_counters_word(&cs, label);
 	}
 	for (unsigned i = 1; i < FEED_WIRE_E__COUNT; i++) {
 		snprintf(label, sizeof(label), "wire.%s", feed_wire_error_name(i));
-		f->c_wire[i] = counter(&cs, label);
+		f->c_wire[i] = shm_counters_word(&cs, label);
 	}
 	for (unsigned i = 0; i < FEED_SEQ_STATS_N; i++) {
-		f->c_seq[i] = counter(&cs, feed_seq_stat_name(i));
+		f->c_seq[i] = shm_counters_word(&cs, feed_seq_stat_name(i));
 		f->seq_base[i] = rt_load_rlx_u64(f->c_seq[i]); /* a restart keeps counting */
 	}
 	feed_seq_init(&f->seq);

@@ -84,3 +84,10 @@ uint64_t *shm_counters_get_or_add(struct shm_counters *cs, const char *label)
 	rt_store_rel_u32(&cs->hdr->count, n + 1);
 	return &cs->c[n].value;
 }
+
+uint64_t *shm_counters_word(struct shm_counters *cs, const char *label)
+{
+	static uint64_t sink; /* a full counters region: count into a private word */
+	uint64_t *p = shm_counters_get_or_add(cs, label);
+	return p ? p : &sink;
+}

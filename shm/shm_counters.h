@@ -59,6 +59,11 @@ void shm_counters_attach(struct shm_counters *cs, void *region);
  * too long. A restarted owner finds its old counters and carries on counting. */
 uint64_t *shm_counters_get_or_add(struct shm_counters *cs, const char *label);
 
+/* Owner: as shm_counters_get_or_add, but never NULL: when the region is full the
+ * counter goes to a private word of this process (counted, just not visible), so hot
+ * paths add without a check. */
+uint64_t *shm_counters_word(struct shm_counters *cs, const char *label);
+
 /* Readers. */
 uint32_t shm_counters_count(const struct shm_counters *cs);
 const struct shm_counter *shm_counters_at(const struct shm_counters *cs, uint32_t i);

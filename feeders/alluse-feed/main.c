@@ -325,10 +325,10 @@ static int run_udp(struct feed_core *f, const struct rt_config *cfg, const struc
 	rt_log_info("udp source", "bind=%s port=%u group=%s mode=%s rcvbuf=%u note=\"%s\"",
 		    uc.bind_addr, feed_udp_port(&u), uc.group[0] ? uc.group : "-",
 		    feed_udp_mode_name(u.mode), u.rcvbuf, feed_udp_note(&u));
-	uint64_t *c_trunc = shm_counters_get_or_add(&f->counters, "udp.truncated");
-	uint64_t *c_enobufs = shm_counters_get_or_add(&f->counters, "udp.enobufs");
-	uint64_t *c_errors = shm_counters_get_or_add(&f->counters, "udp.errors");
-	uint64_t *c_packets = shm_counters_get_or_add(&f->counters, "udp.packets");
+	uint64_t *c_trunc = shm_counters_word(&f->counters, "udp.truncated");
+	uint64_t *c_enobufs = shm_counters_word(&f->counters, "udp.enobufs");
+	uint64_t *c_errors = shm_counters_word(&f->counters, "udp.errors");
+	uint64_t *c_packets = shm_counters_word(&f->counters, "udp.packets");
 	struct udp_ctx ctx = {.f = f, .last_wall_ns = rt_clock_wall_ns()};
 	uint64_t n = 0, polls = 0;
 	int rc = 0;
@@ -343,12 +343,10 @@ static int run_udp(struct feed_core *f, const struct rt_config *cfg, const struc
 		n += (uint64_t)k;
 		if ((++polls & 1023) == 0 || k == 0) {
 			feed_core_sync_counters(f);
-			if (c_trunc && c_enobufs && c_errors && c_packets) {
-				rt_store_rlx_u64(c_trunc, u.stats.truncated);
-				rt_store_rlx_u64(c_enobufs, u.stats.enobufs);
-				rt_store_rlx_u64(c_errors, u.stats.errors);
-				rt_store_rlx_u64(c_packets, u.stats.packets);
-			}
+			rt_store_rlx_u64(c_trunc, u.stats.truncated);
+			rt_store_rlx_u64(c_enobufs, u.stats.enobufs);
+			rt_store_rlx_u64(c_errors, u.stats.errors);
+			rt_store_rlx_u64(c_packets, u.stats.packets);
 		}
 	}
 	feed_udp_close(&u);

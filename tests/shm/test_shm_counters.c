@@ -54,6 +54,13 @@ static void test_counters_refuse_bad_labels_and_overflow(void **state)
 	assert_non_null(shm_counters_get_or_add(&cs, "a"));
 	assert_non_null(shm_counters_get_or_add(&cs, "b"));
 	assert_null(shm_counters_get_or_add(&cs, "c"));
+	/* the never-NULL form: the table's word when it has one, else a private word */
+	assert_ptr_equal(shm_counters_word(&cs, "a"), shm_counters_get_or_add(&cs, "a"));
+	uint64_t *priv = shm_counters_word(&cs, "c");
+	assert_non_null(priv);
+	*priv += 1; /* writable, outside the region */
+	assert_true((char *)priv < (char *)r || (char *)priv >= (char *)r + size);
+	assert_int_equal(shm_counters_count(&cs), 2);
 	struct rt_err err = {0};
 	assert_int_equal(shm_counters_check(r, size, &err), 0);
 	((struct shm_counters_hdr *)r)->count = 3;

@@ -170,14 +170,15 @@ int sup_run(const struct rt_config *cfg, const char *env, const char *config_pat
 	struct shm_counters cs;
 	shm_counters_attach(&cs,
 			    shm_segment_region(&seg, shm_segment_find_name(&seg, "supervisor")));
-	uint64_t *c_restarts = shm_counters_get_or_add(&cs, "process.restarts");
-	uint64_t *c_uptime = shm_counters_get_or_add(&cs, "uptime.s");
+	uint64_t *c_restarts = shm_counters_word(&cs, "process.restarts");
+	uint64_t *c_uptime = shm_counters_word(&cs, "uptime.s");
 
 	char dir[PATH_MAX];
 	bin_dir(argv0, dir, sizeof(dir));
 	static struct rt_proc procs[SUP_MAX_PROCS];
 	int nprocs = 0;
-	/* children inherit it: a program without -e (alluse-feed) loads the same one */
+	/* children inherit it (each is also given -e): a program started by hand from a
+	 * child, or one without -e, loads the same environment */
 	if (env)
 		setenv("ALLUSE_ENV", env, 1);
 	else

@@ -12,13 +12,6 @@
 
 #define NO_PRICE_RETRY_NS 1000000000ull /* no price yet: look again in 1 s */
 
-static uint64_t *counter(struct shm_counters *cs, const char *label)
-{
-	static uint64_t sink;
-	uint64_t *p = shm_counters_get_or_add(cs, label);
-	return p ? p : &sink;
-}
-
 static void *find_region(struct shm_segment *seg, uint32_t kind, uint32_t role, uint32_t idx,
 			 const char *what, struct rt_err *err)
 {
@@ -694,21 +687,21 @@ int proto_engine_attach(struct proto_engine *e, struct shm_segment *seg,
 	struct shm_hists hs;
 	shm_hists_attach(&hs, shm_segment_region(seg, de));
 
-	e->c_quotes = counter(&cs, "quotes");
-	e->c_quotes_nopos = counter(&cs, "quotes.no_position");
-	e->c_gaps = counter(&cs, "quotes.gaps");
-	e->c_crossings = counter(&cs, "quotes.crossings");
-	e->c_evals_quote = counter(&cs, "evals.quote");
-	e->c_evals_cadence = counter(&cs, "evals.cadence");
-	e->c_levels = counter(&cs, "events.level");
-	e->c_faults = counter(&cs, "events.fault");
-	e->c_event_full = counter(&cs, "events.ring_full");
-	e->c_fault_flag = counter(&cs, "fault");
-	e->c_positions = counter(&cs, "positions");
-	e->c_posctl_applied = counter(&cs, "posctl.applied");
-	e->c_posctl_rejected = counter(&cs, "posctl.rejected");
-	e->c_heartbeat = counter(&cs, "heartbeat.ns");
-	e->c_max_level = counter(&cs, "level.max");
+	e->c_quotes = shm_counters_word(&cs, "quotes");
+	e->c_quotes_nopos = shm_counters_word(&cs, "quotes.no_position");
+	e->c_gaps = shm_counters_word(&cs, "quotes.gaps");
+	e->c_crossings = shm_counters_word(&cs, "quotes.crossings");
+	e->c_evals_quote = shm_counters_word(&cs, "evals.quote");
+	e->c_evals_cadence = shm_counters_word(&cs, "evals.cadence");
+	e->c_levels = shm_counters_word(&cs, "events.level");
+	e->c_faults = shm_counters_word(&cs, "events.fault");
+	e->c_event_full = shm_counters_word(&cs, "events.ring_full");
+	e->c_fault_flag = shm_counters_word(&cs, "fault");
+	e->c_positions = shm_counters_word(&cs, "positions");
+	e->c_posctl_applied = shm_counters_word(&cs, "posctl.applied");
+	e->c_posctl_rejected = shm_counters_word(&cs, "posctl.rejected");
+	e->c_heartbeat = shm_counters_word(&cs, "heartbeat.ns");
+	e->c_max_level = shm_counters_word(&cs, "level.max");
 	e->h_quote_to_event = shm_hists_get_or_add(&hs, "quote-to-event");
 	e->h_board_to_read = shm_hists_get_or_add(&hs, "board-write-to-read");
 	e->h_read_to_publish = shm_hists_get_or_add(&hs, "read-to-event");

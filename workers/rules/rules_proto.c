@@ -81,9 +81,8 @@ struct rules_proto *rules_proto_open(struct shm_segment *seg, const struct rt_co
 	shm_instr_attach(&sp->dir, d);
 	struct shm_counters cs;
 	shm_counters_attach(&cs, c);
-	static uint64_t sink;
-	uint64_t *p;
-#define CNT(var, label) sp->var = (p = shm_counters_get_or_add(&cs, label)) ? p : &sink
+	static uint64_t sink; /* a worker without counters: no fault to read */
+#define CNT(var, label) sp->var = shm_counters_word(&cs, label)
 	CNT(c_levels, "events.level");
 	CNT(c_faults, "events.fault");
 	CNT(c_safe, "safe.entered");
@@ -106,9 +105,7 @@ struct rules_proto *rules_proto_open(struct shm_segment *seg, const struct rt_co
 		sp->worker_fault[w] = &sink;
 		if (wr) {
 			shm_counters_attach(&wc, wr);
-			uint64_t *f = shm_counters_get_or_add(&wc, "fault");
-			if (f)
-				sp->worker_fault[w] = f;
+			sp->worker_fault[w] = shm_counters_word(&wc, "fault");
 		}
 		sp->nworkers = w + 1;
 	}

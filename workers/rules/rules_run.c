@@ -279,9 +279,7 @@ int rules_run(int argc, char **argv)
 	shm_ring_consumer_attach(&r.ctl, shm_segment_region(&r.seg, ce));
 	struct shm_counters cs;
 	shm_counters_attach(&cs, shm_segment_region(&r.seg, re));
-	static uint64_t sink;
-	uint64_t *p;
-#define CNT(var, label) r.var = (p = shm_counters_get_or_add(&cs, label)) ? p : &sink
+#define CNT(var, label) r.var = shm_counters_word(&cs, label)
 	CNT(c_state, "state");
 	CNT(c_latch, "level3.latch");
 	CNT(c_last_seq, "ctl.last_seq");
