@@ -85,9 +85,7 @@ static void occ(const char *sym, enum core_right right, int64_t strike, int32_t 
 
 static void put(struct rules_desk *d, const char *label, uint64_t v)
 {
-	uint64_t *c = shm_counters_get_or_add(&d->cs, label);
-	if (c)
-		rt_store_rlx_u64(c, v);
+	rt_store_rlx_u64(shm_counters_word(&d->cs, label), v);
 }
 
 /* Money as signed cents in a u64 word (two's complement: the inspector's JSON shows
