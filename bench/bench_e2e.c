@@ -909,13 +909,7 @@ int bench_e2e_run(const struct bench_opts *o)
 	if (!failed)
 		fprintf(stderr, " %.1f s\n", (double)(rt_clock_now_ns() - w0) * 1e-9);
 out:
-	if (G.seg_path[0]) {
-		shm_segment_detach(&seg);
-		if (shm_segment_unlink(G.instance, &err) != 0)
-			fprintf(stderr, "alluse-bench e2e: remove %s: %s\n", G.seg_path, err.msg);
-		bench_cleanup_forget(G.seg_path);
-		G.seg_path[0] = '\0';
-	}
+	bench_segment_remove("e2e", &seg, G.instance, G.seg_path);
 	if (failed) {
 		fprintf(stderr, "alluse-bench e2e: failed; no results written\n");
 		munmap(c, sizeof(*c));

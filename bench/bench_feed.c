@@ -1057,13 +1057,7 @@ int bench_feed_run(const struct bench_opts *o)
 	}
 
 out:
-	if (G.seg_path[0]) {
-		shm_segment_detach(&seg);
-		if (shm_segment_unlink(G.instance, &err) != 0)
-			fprintf(stderr, "alluse-bench feed: remove %s: %s\n", G.seg_path, err.msg);
-		bench_cleanup_forget(G.seg_path);
-		G.seg_path[0] = '\0';
-	}
+	bench_segment_remove("feed", &seg, G.instance, G.seg_path);
 	unlink(G.csv_path);
 	bench_cleanup_forget(G.csv_path);
 	if (failed) {

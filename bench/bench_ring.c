@@ -1161,12 +1161,7 @@ int bench_ring_run(const struct bench_opts *o)
 	}
 
 out:
-	if (G.seg_path[0]) {
-		shm_segment_detach(&seg);
-		if (shm_segment_unlink(G.instance, &err) != 0)
-			fprintf(stderr, "alluse-bench ring: remove %s: %s\n", G.seg_path, err.msg);
-		G.seg_path[0] = '\0';
-	}
+	bench_segment_remove("ring", &seg, G.instance, G.seg_path);
 	munmap(ctl, sizeof(*ctl));
 	for (size_t i = 0; i < nruns; i++)
 		if (runs[i].hist)

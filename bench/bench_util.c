@@ -1,6 +1,7 @@
 #include "bench/bench_util.h"
 
 #include "rt/rt_config.h"
+#include "shm/shm_segment.h"
 
 #include "rt/rt_atomic.h"
 #include "rt/rt_cpu.h"
@@ -304,4 +305,17 @@ int bench_config(const char *bench, struct rt_config *cfg, char *instance, size_
 	snprintf(instance, n, "bench-%s-%d", bench, (int)getpid());
 	snprintf(cfg->instance, sizeof(cfg->instance), "%s", instance);
 	return 0;
+}
+
+void bench_segment_remove(const char *bench, struct shm_segment *seg, const char *instance,
+			  char *seg_path)
+{
+	if (!seg_path[0])
+		return;
+	struct rt_err err = {0};
+	shm_segment_detach(seg);
+	if (shm_segment_unlink(instance, &err) != 0)
+		fprintf(stderr, "alluse-bench %s: remove %s: %s\n", bench, seg_path, err.msg);
+	bench_cleanup_forget(seg_path);
+	seg_path[0] = '\0';
 }

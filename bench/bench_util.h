@@ -118,4 +118,11 @@ int bench_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bench_cleanup_add(const char *path);
 void bench_cleanup_forget(const char *path);
 
+/* The end of a bench's segment: detach, unlink (a failure said on stderr as
+ * "alluse-bench BENCH: remove PATH: why"), forget it for the cleanup, and empty
+ * seg_path (nothing to do when it is empty already). */
+struct shm_segment;
+void bench_segment_remove(const char *bench, struct shm_segment *seg, const char *instance,
+			  char *seg_path);
+
 #endif
