@@ -69,11 +69,31 @@ static void teardown_instance(void)
 	shm_segment_unlink(g_cfg.instance, NULL);
 }
 
+static struct proto_cfg pcfg(void);
+
+/* A fresh instance (event ring of event_cap slots) and an engine attached to it with
+ * pcfg(). */
+static void start_engine(struct proto_engine *e, uint32_t event_cap);
+
 static struct proto_cfg pcfg(void)
 {
 	struct proto_cfg c = {
 		.worker = 0, .mult100 = {100, 200, 300}, .cadence_ns = {300 * S, 60 * S, 30 * S}};
 	return c;
+}
+
+/* Attach an engine (a worker starting, or restarting) to the instance with pcfg(). */
+static void attach_engine(struct proto_engine *e)
+{
+	struct rt_err err = {0};
+	struct proto_cfg c = pcfg();
+	assert_int_equal(proto_engine_attach(e, &g_seg, &c, &err), 0);
+}
+
+static void start_engine(struct proto_engine *e, uint32_t event_cap)
+{
+	setup_instance(event_cap);
+	attach_engine(e);
 }
 
 static uint32_t id_of(const char *sym)
@@ -142,11 +162,8 @@ static uint8_t level_of(struct proto_engine *e, uint32_t pos_id)
 static void test_put_trips_at_exact_threshold_and_not_one_tick_above(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	uint32_t aapl = id_of("AAPL");
 	shm_atr_set(&g_atr, aapl, P(2.00), 0, 20261120, 0);
 	struct shm_posctl a = add_cmd(1, "AAPL", 'P', 190.00);
@@ -195,11 +212,8 @@ static void test_put_trips_at_exact_threshold_and_not_one_tick_above(void **stat
 static void test_call_mirrors_the_put_above_the_strike(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	uint32_t msft = id_of("MSFT");
 	shm_atr_set(&g_atr, msft, P(4.00), 0, 20261120, 0);
 	e.now = T0;
@@ -228,11 +242,8 @@ static void test_call_mirrors_the_put_above_the_strike(void **state)
 static void test_level1_is_evaluated_exactly_every_60s_never_more_often(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	uint32_t spy = id_of("SPY");
 	shm_atr_set(&g_atr, spy, P(5.00), 0, 20261120, 0);
 	e.now = T0;
@@ -278,11 +289,8 @@ static void test_level1_is_evaluated_exactly_every_60s_never_more_often(void **s
 static void test_escalation_between_ticks_is_caught_on_the_crossing_quote(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	uint32_t qqq = id_of("QQQ");
 	shm_atr_set(&g_atr, qqq, P(8.00), 0, 20261120, 0);
 	e.now = T0;
@@ -316,11 +324,8 @@ static void test_escalation_between_ticks_is_caught_on_the_crossing_quote(void *
 static void test_level3_is_sticky_and_evaluated_on_every_quote(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	uint32_t tsla = id_of("TSLA");
 	shm_atr_set(&g_atr, tsla, P(10.00), 0, 20261120, 0);
 	e.now = T0;
@@ -342,11 +347,8 @@ static void test_level3_is_sticky_and_evaluated_on_every_quote(void **state)
 static void test_unknown_atr_raises_one_fault_until_known(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	uint32_t nvda = id_of("NVDA");
 	e.now = T0;
 	struct shm_posctl a = add_cmd(5, "NVDA", 'P', 180.00);
@@ -374,11 +376,8 @@ static void test_unknown_atr_raises_one_fault_until_known(void **state)
 static void test_positions_are_added_and_removed_while_quotes_flow(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	uint32_t aapl = id_of("AAPL");
 	shm_atr_set(&g_atr, aapl, P(2.0), 0, 20261120, 0);
 	/* commands arrive on the posctl ring, as the supervisor sends them */
@@ -427,11 +426,8 @@ static void test_positions_are_added_and_removed_while_quotes_flow(void **state)
 static void test_replay_quotes_carry_their_own_time_and_cadence_follows_the_clock(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	uint32_t aapl = id_of("AAPL");
 	shm_atr_set(&g_atr, aapl, P(2.0), 0, 20261120, 0);
 	struct shm_posctl a = add_cmd(1, "AAPL", 'P', 180.0);
@@ -490,11 +486,8 @@ static void test_full_event_ring_is_a_fault_not_a_silent_drop(void **state)
 static void test_restarted_engine_resumes_levels_and_timers(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	uint32_t iwm = id_of("IWM");
 	shm_atr_set(&g_atr, iwm, P(3.0), 0, 20261120, 0);
 	e.now = T0;
@@ -507,7 +500,7 @@ static void test_restarted_engine_resumes_levels_and_timers(void **state)
 	uint64_t seq = e.event_seq;
 	proto_engine_detach(&e); /* the worker dies */
 	static struct proto_engine e2;
-	assert_int_equal(proto_engine_attach(&e2, &g_seg, &c, &err), 0);
+	attach_engine(&e2);
 	assert_int_equal(level_of(&e2, 10), 1);
 	assert_int_equal(e2.pt.p[slot].next_eval_ns, next);
 	assert_int_equal(e2.event_seq, seq);
@@ -522,11 +515,8 @@ static void test_restarted_engine_resumes_levels_and_timers(void **state)
 /* Run one scripted replay of quotes and cadences; digest the event sequence. */
 static uint64_t scripted_digest(void)
 {
-	setup_instance(4096);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 4096);
 	const char *syms[] = {"AAPL", "MSFT", "SPY"};
 	double base[] = {190, 400, 700};
 	for (int k = 0; k < 3; k++)
@@ -580,11 +570,8 @@ static int32_t scan_find(const struct proto_engine *e, uint32_t pos_id)
 static void test_pos_id_index_agrees_with_a_scan_through_adds_removes_and_restart(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	shm_atr_set(&g_atr, id_of("AAPL"), P(2.0), 0, 20261120, 0);
 	e.now = T0;
 	/* ids that collide in a 128-entry table (multiples of the table size) and ids
@@ -613,7 +600,7 @@ static void test_pos_id_index_agrees_with_a_scan_through_adds_removes_and_restar
 	/* a restarted worker rebuilds it from the positions table */
 	proto_engine_detach(&e);
 	static struct proto_engine e2;
-	assert_int_equal(proto_engine_attach(&e2, &g_seg, &c, &err), 0);
+	attach_engine(&e2);
 	for (uint32_t j = 0; j < 48; j++)
 		assert_int_equal(proto_engine_find(&e2, ids[j]), scan_find(&e2, ids[j]));
 	proto_engine_detach(&e2);
@@ -649,11 +636,8 @@ static void spread_book(struct proto_engine *e, uint32_t spy)
 static void test_quote_crossing_nothing_changes_no_position(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	uint32_t spy = id_of("SPY");
 	spread_book(&e, spy);
 	/* without level 3 (watched on every quote), the guard is (189.8, 190.2) */
@@ -691,11 +675,8 @@ static void test_quote_crossing_nothing_changes_no_position(void **state)
 static void test_crossing_quote_evaluates_at_once_only_what_it_reaches(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	uint32_t spy = id_of("SPY");
 	spread_book(&e, spy);
 	uint64_t ev0[16] = {0};
@@ -753,11 +734,8 @@ static void test_crossing_quote_evaluates_at_once_only_what_it_reaches(void **st
 static void test_atr_change_is_taken_by_the_next_crossing_quote(void **state)
 {
 	(void)state;
-	setup_instance(1024);
 	static struct proto_engine e;
-	struct rt_err err = {0};
-	struct proto_cfg c = pcfg();
-	assert_int_equal(proto_engine_attach(&e, &g_seg, &c, &err), 0);
+	start_engine(&e, 1024);
 	uint32_t qqq = id_of("QQQ");
 	shm_atr_set(&g_atr, qqq, P(2.0), 0, 20261120, 0);
 	e.now = T0;
